@@ -1,0 +1,57 @@
+"""Role predicates shared by every app's ``access_*`` helpers.
+
+Each app owns the helpers for its own objects (``steerco.projects.access``...);
+they build on these predicates so that the rule "who sees the whole
+organisation" is written once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from steerco.accounts.models import Role
+from steerco.core.errors import AccessDenied
+
+# Roles that read everything in their organisation: they steer the whole portfolio.
+ORGANISATION_WIDE_READERS = frozenset(
+    {
+        Role.ADMINISTRATOR,
+        Role.PMO_ANALYST,
+        Role.PORTFOLIO_MANAGER,
+        Role.EXECUTIVE,
+        Role.RESOURCE_MANAGER,
+    }
+)
+# Roles that change portfolio-level data (portfolios, programs, scoring, scenarios).
+PORTFOLIO_EDITORS = frozenset({Role.ADMINISTRATOR, Role.PMO_ANALYST, Role.PORTFOLIO_MANAGER})
+# Roles that change any project of the organisation, not just their own.
+ANY_PROJECT_EDITORS = frozenset({Role.ADMINISTRATOR, Role.PMO_ANALYST, Role.PORTFOLIO_MANAGER})
+# Roles that manage people, capacity and bookings.
+RESOURCE_EDITORS = frozenset({Role.ADMINISTRATOR, Role.RESOURCE_MANAGER, Role.PMO_ANALYST})
+# Roles that may create new projects (ideas and proposals).
+PROJECT_CREATORS = frozenset(
+    {Role.ADMINISTRATOR, Role.PMO_ANALYST, Role.PORTFOLIO_MANAGER, Role.PROJECT_MANAGER}
+)
+
+
+def is_active_member(user: Any) -> bool:
+    return bool(
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and user.is_active
+        and user.organisation_id is not None
+    )
+
+
+def sees_whole_organisation(user: Any) -> bool:
+    return is_active_member(user) and user.role in ORGANISATION_WIDE_READERS
+
+
+def has_role(user: Any, roles: frozenset[str]) -> bool:
+    return is_active_member(user) and user.role in roles
+
+
+def require_role(user: Any, roles: frozenset[str], action: str) -> None:
+    """Raise :class:`AccessDenied` unless ``user`` has one of ``roles``."""
+    if not has_role(user, roles):
+        raise AccessDenied(f"Your role may not {action}.")
