@@ -61,3 +61,6 @@ def api_client(db: Any) -> Any:
         return Client(HTTP_AUTHORIZATION=f"Bearer {key}")
 
     return make
+
+
+pytest_plugins = ["tests.browser"]

@@ -39,7 +39,9 @@ def test_blank_token_name_is_a_field_error_and_writes_nothing(org, api_client):
     response = client.post("/api/v1/tokens", {"name": "  "}, content_type="application/json")
     assert response.status_code == 422
     assert response["Content-Type"] == "application/problem+json"
-    assert response.json()["errors"] == {"name": ["Give the token a name, e.g. 'reporting script'."]}
+    assert response.json()["errors"] == {
+        "name": ["Give the token a name, e.g. 'reporting script'."]
+    }
     assert ApiToken.objects.count() == before
 
 
@@ -52,7 +54,9 @@ def test_missing_or_bad_token_is_unauthorised_problem(db):
 
 def test_user_cannot_revoke_another_users_token(org, other_org, api_client):
     owner = api_client(org.user("executive"))
-    token_id = owner.post("/api/v1/tokens", {"name": "x"}, content_type="application/json").json()["id"]
+    token_id = owner.post("/api/v1/tokens", {"name": "x"}, content_type="application/json").json()[
+        "id"
+    ]
     outsider = api_client(other_org.user("administrator"))
     assert outsider.delete(f"/api/v1/tokens/{token_id}").status_code == 404
     assert ApiToken.objects.get(pk=token_id).revoked_at is None

@@ -40,21 +40,28 @@ class TokenCreatedOut(TokenOut):
     key: str
 
 
-
 @router.get("/me", response=MeOut)
 def me(request: HttpRequest) -> MeOut:
     user = request_user(request)
     organisation = user.organisation
     assert organisation is not None
     return MeOut(
-        id=user.pk, username=user.username, name=str(user), email=user.email, role=user.role,
-        organisation=organisation.name, currency=organisation.currency,
+        id=user.pk,
+        username=user.username,
+        name=str(user),
+        email=user.email,
+        role=user.role,
+        organisation=organisation.name,
+        currency=organisation.currency,
     )
 
 
 @router.get("/tokens", response=list[TokenOut])
 def token_list(request: HttpRequest) -> list[TokenOut]:
-    return [TokenOut.model_validate(t, from_attributes=True) for t in tokens.api_tokens_of(request_user(request))]
+    return [
+        TokenOut.model_validate(t, from_attributes=True)
+        for t in tokens.api_tokens_of(request_user(request))
+    ]
 
 
 @router.post("/tokens", response={201: TokenCreatedOut})

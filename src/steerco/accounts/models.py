@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -12,7 +12,8 @@ from django.db.models import Q
 from steerco.core.models import TimeStampedModel
 
 code_validator = RegexValidator(
-    r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", "Use letters, digits, '-', '_' or '.', starting with a letter or digit."
+    r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+    "Use letters, digits, '-', '_' or '.', starting with a letter or digit.",
 )
 
 
@@ -60,7 +61,9 @@ class BusinessUnit(TimeStampedModel):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "code"], name="business_unit_code_unique")
+            models.UniqueConstraint(
+                fields=["organisation", "code"], name="business_unit_code_unique"
+            )
         ]
 
     def __str__(self) -> str:
@@ -91,7 +94,6 @@ class User(AbstractUser):
     )
     title = models.CharField(max_length=120, blank=True)
 
-    objects = UserManager()
 
     class Meta:
         ordering = ["last_name", "first_name", "username"]

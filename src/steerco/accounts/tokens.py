@@ -34,7 +34,10 @@ def api_token_create(*, acting_user: User, name: str) -> tuple[ApiToken, str]:
         user=acting_user, name=name, prefix=key[: len(TOKEN_PREFIX) + 6], key_hash=_hash(key)
     )
     audit_record(
-        actor=acting_user, action="create", instance=token, organisation_id=acting_user.organisation_id,
+        actor=acting_user,
+        action="create",
+        instance=token,
+        organisation_id=acting_user.organisation_id,
         after={"name": name, "prefix": token.prefix},
     )
     return token, key
@@ -49,9 +52,12 @@ def api_token_revoke(*, acting_user: User, token_id: int) -> ApiToken:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at", "updated_at"])
         audit_record(
-            actor=acting_user, action="update", instance=token,
+            actor=acting_user,
+            action="update",
+            instance=token,
             organisation_id=acting_user.organisation_id,
-            before={"revoked_at": None}, after={"revoked_at": token.revoked_at},
+            before={"revoked_at": None},
+            after={"revoked_at": token.revoked_at},
         )
     return token
 

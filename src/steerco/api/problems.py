@@ -49,40 +49,80 @@ def install(api: NinjaAPI) -> None:
         errors: dict[str, list[str]] = {}
         for error in exc.errors:
             errors.setdefault(_location(list(error.get("loc", []))), []).append(error["msg"])
-        return problem(request, status=422, title="Validation failed", slug="validation",
-                       detail="Some fields are invalid.", errors=errors)
+        return problem(
+            request,
+            status=422,
+            title="Validation failed",
+            slug="validation",
+            detail="Some fields are invalid.",
+            errors=errors,
+        )
 
     @api.exception_handler(ValidationFailed)
     def service_validation(request: HttpRequest, exc: ValidationFailed) -> HttpResponse:
-        return problem(request, status=422, title="Validation failed", slug="validation",
-                       detail=str(exc), errors=exc.errors)
+        return problem(
+            request,
+            status=422,
+            title="Validation failed",
+            slug="validation",
+            detail=str(exc),
+            errors=exc.errors,
+        )
 
     @api.exception_handler(ServiceError)
     def service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
-        return problem(request, status=exc.status, title=exc.title, detail=str(exc),
-                       slug=exc.title.lower().replace(" ", "-"))
+        return problem(
+            request,
+            status=exc.status,
+            title=exc.title,
+            detail=str(exc),
+            slug=exc.title.lower().replace(" ", "-"),
+        )
 
     @api.exception_handler(CycleError)
     def cycle(request: HttpRequest, exc: CycleError) -> HttpResponse:
-        return problem(request, status=422, title="Dependency cycle", slug="cycle",
-                       detail=str(exc), tasks=exc.tasks)
+        return problem(
+            request,
+            status=422,
+            title="Dependency cycle",
+            slug="cycle",
+            detail=str(exc),
+            tasks=exc.tasks,
+        )
 
     @api.exception_handler(InfeasibleError)
     def infeasible(request: HttpRequest, exc: InfeasibleError) -> HttpResponse:
-        return problem(request, status=422, title="Infeasible", slug="infeasible",
-                       detail=str(exc), constraints=exc.constraints)
+        return problem(
+            request,
+            status=422,
+            title="Infeasible",
+            slug="infeasible",
+            detail=str(exc),
+            constraints=exc.constraints,
+        )
 
     @api.exception_handler(EngineError)
     def engine_error(request: HttpRequest, exc: EngineError) -> HttpResponse:
         field = exc.field if isinstance(exc, InputError) else None
         errors = {field or "__all__": [exc.detail if isinstance(exc, InputError) else str(exc)]}
-        return problem(request, status=422, title="Invalid input", slug="validation",
-                       detail=str(exc), errors=errors)
+        return problem(
+            request,
+            status=422,
+            title="Invalid input",
+            slug="validation",
+            detail=str(exc),
+            errors=errors,
+        )
 
     @api.exception_handler(AuthenticationError)
     def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-        return problem(request, status=401, title="Unauthorized", slug="unauthorized",
-                       detail="Log in, or send 'Authorization: Bearer <token>'.")
+        return problem(
+            request,
+            status=401,
+            title="Unauthorized",
+            slug="unauthorized",
+            detail="Log in, or send 'Authorization: Bearer <token>'.",
+        )
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:

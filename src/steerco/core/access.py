@@ -55,3 +55,11 @@ def require_role(user: Any, roles: frozenset[str], action: str) -> None:
     """Raise :class:`AccessDenied` unless ``user`` has one of ``roles``."""
     if not has_role(user, roles):
         raise AccessDenied(f"Your role may not {action}.")
+
+
+def organisation_id_of(user: Any) -> int:
+    """The user's organisation id; users outside any organisation may do nothing."""
+    organisation_id = getattr(user, "organisation_id", None)
+    if organisation_id is None:
+        raise AccessDenied("This account belongs to no organisation.")
+    return int(organisation_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
 
 from django.db import models
 
@@ -17,11 +18,7 @@ def quantize_money(value: Decimal | float | int | str) -> Decimal:
 class MoneyField(models.DecimalField):
     """An amount in the organisation's currency (or the row's own currency where it has one)."""
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max_digits", 16)
         kwargs.setdefault("decimal_places", 2)
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-
-    def deconstruct(self) -> tuple:  # type: ignore[type-arg]
-        name, path, args, kwargs = super().deconstruct()
-        return name, path, args, kwargs
+        super().__init__(*args, **kwargs)

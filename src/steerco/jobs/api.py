@@ -31,7 +31,6 @@ class JobOut(Schema):
     finished_at: datetime | None
 
 
-
 @router.get("", response=list[JobOut])
 @paginate
 def job_list(request: HttpRequest) -> QuerySet[Job]:

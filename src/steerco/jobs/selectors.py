@@ -5,13 +5,13 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from steerco.accounts.models import User
-from steerco.core.access import sees_whole_organisation
+from steerco.core.access import organisation_id_of, sees_whole_organisation
 from steerco.core.errors import NotFound
 from steerco.jobs.models import Job
 
 
 def jobs_visible_to(user: User) -> QuerySet[Job]:
-    jobs = Job.objects.filter(organisation_id=user.organisation_id).select_related("created_by")
+    jobs = Job.objects.filter(organisation_id=organisation_id_of(user)).select_related("created_by")
     if not sees_whole_organisation(user):
         jobs = jobs.filter(created_by=user)
     return jobs

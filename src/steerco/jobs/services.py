@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 
 from steerco.accounts.models import User
+from steerco.core.access import organisation_id_of
 from steerco.core.audit import audit_record
 from steerco.core.errors import ValidationFailed
 from steerco.jobs.models import Job
@@ -19,7 +20,7 @@ def job_start(*, acting_user: User, kind: str, title: str, params: dict[str, Any
     if kind not in known_kinds():
         raise ValidationFailed({"kind": [f"Unknown job kind {kind!r}."]})
     job = Job.objects.create(
-        organisation_id=acting_user.organisation_id,
+        organisation_id=organisation_id_of(acting_user),
         kind=kind,
         title=title[:200],
         params=params,

@@ -18,15 +18,19 @@ class NavEntry:
 
 
 EVERYONE = None
-STEERING = frozenset(
-    {Role.ADMINISTRATOR, Role.PMO_ANALYST, Role.PORTFOLIO_MANAGER, Role.EXECUTIVE}
-)
+STEERING = frozenset({Role.ADMINISTRATOR, Role.PMO_ANALYST, Role.PORTFOLIO_MANAGER, Role.EXECUTIVE})
 RESOURCING = frozenset(
     {Role.ADMINISTRATOR, Role.PMO_ANALYST, Role.PORTFOLIO_MANAGER, Role.RESOURCE_MANAGER}
 )
 DELIVERY = frozenset(
-    {Role.ADMINISTRATOR, Role.PMO_ANALYST, Role.PORTFOLIO_MANAGER, Role.PROJECT_MANAGER,
-     Role.RESOURCE_MANAGER, Role.EXECUTIVE}
+    {
+        Role.ADMINISTRATOR,
+        Role.PMO_ANALYST,
+        Role.PORTFOLIO_MANAGER,
+        Role.PROJECT_MANAGER,
+        Role.RESOURCE_MANAGER,
+        Role.EXECUTIVE,
+    }
 )
 
 # Pages appear only once their URL exists, so later issues add entries here with their pages.

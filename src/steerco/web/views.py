@@ -42,7 +42,9 @@ def profile(request: HttpRequest) -> HttpResponse:
     error = None
     if request.method == "POST":
         try:
-            _, new_key = tokens.api_token_create(acting_user=user, name=request.POST.get("name", ""))
+            _, new_key = tokens.api_token_create(
+                acting_user=user, name=request.POST.get("name", "")
+            )
         except ServiceError as failure:
             error = str(failure)
     return render(

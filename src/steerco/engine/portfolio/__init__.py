@@ -1,0 +1,1 @@
+"""portfolio part of the engine."""
