@@ -9,7 +9,8 @@ from steerco.commands._django import setup_django
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "manage", help="run a Django management command (migrate, check, createsuperuser, ...)",
+        "manage",
+        help="run a Django management command (migrate, check, createsuperuser, ...)",
         add_help=False,
     )
     parser.add_argument("arguments", nargs=argparse.REMAINDER)

@@ -37,7 +37,9 @@ def serve(args: argparse.Namespace) -> int:
     if not args.no_worker:
         worker = subprocess.Popen([sys.executable, "-m", "steerco.cli", "worker"])
     try:
-        call_command("runserver", f"{args.host}:{args.port}", use_reloader=False, use_threading=True)
+        call_command(
+            "runserver", f"{args.host}:{args.port}", use_reloader=False, use_threading=True
+        )
     finally:
         if worker is not None:
             worker.send_signal(signal.SIGTERM)

@@ -11,7 +11,9 @@ from steerco.commands._django import setup_django
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("worker", help="run background jobs (optimiser, simulations, reports)")
+    parser = subparsers.add_parser(
+        "worker", help="run background jobs (optimiser, simulations, reports)"
+    )
     parser.add_argument("--interval", type=float, default=1.0, help="seconds between queue polls")
     parser.add_argument("--batch", action="store_true", help="exit when the queue is empty")
     parser.set_defaults(func=run)
