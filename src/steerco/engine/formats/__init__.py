@@ -1,0 +1,1 @@
+"""formats part of the engine."""

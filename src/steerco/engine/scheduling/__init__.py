@@ -1,0 +1,1 @@
+"""scheduling part of the engine."""
