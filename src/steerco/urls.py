@@ -9,28 +9,30 @@ from django.urls import URLPattern, URLResolver, include, path
 
 from steerco.api.router import api
 
-# (url prefix, app whose urls.py holds its pages); each urls.py sets its own app_name.
+# (url prefix, module holding the pages); each module sets its own app_name (namespace).
 APP_PAGES = [
-    ("portfolios/", "steerco.portfolios"),
-    ("projects/", "steerco.projects"),
-    ("resources/", "steerco.resources"),
-    ("finance/", "steerco.finance"),
-    ("governance/", "steerco.governance"),
-    ("comms/", "steerco.comms"),
-    ("reports/", "steerco.reports"),
+    ("portfolios/", "steerco.portfolios.urls"),
+    ("portfolios/", "steerco.portfolios.decision_urls"),
+    ("projects/", "steerco.projects.urls"),
+    ("projects/", "steerco.projects.schedule_urls"),
+    ("resources/", "steerco.resources.urls"),
+    ("finance/", "steerco.finance.urls"),
+    ("governance/", "steerco.governance.urls"),
+    ("comms/", "steerco.comms.urls"),
+    ("reports/", "steerco.reports.urls"),
 ]
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]
-for prefix, app in APP_PAGES:
+for prefix, module in APP_PAGES:
     try:
-        importlib.import_module(f"{app}.urls")
+        importlib.import_module(module)
     except ModuleNotFoundError as error:
-        # An app without pages yet is skipped; a broken import is not.
-        if error.name != f"{app}.urls":
+        # A module not written yet is skipped; a broken import is not.
+        if error.name != module:
             raise
         continue
-    urlpatterns.append(path(prefix, include(f"{app}.urls")))
+    urlpatterns.append(path(prefix, include(module)))
 urlpatterns.append(path("", include("steerco.web.urls")))
