@@ -23,7 +23,16 @@ def test_check_deploy_is_clean_under_production_settings(tmp_path):
     }
     env.pop("DATABASE_URL", None)
     result = subprocess.run(
-        [sys.executable, "-m", "steerco.cli", "manage", "check", "--deploy", "--fail-level", "WARNING"],
+        [
+            sys.executable,
+            "-m",
+            "steerco.cli",
+            "manage",
+            "check",
+            "--deploy",
+            "--fail-level",
+            "WARNING",
+        ],
         env=env,
         capture_output=True,
         text=True,

@@ -94,7 +94,6 @@ class User(AbstractUser):
     )
     title = models.CharField(max_length=120, blank=True)
 
-
     class Meta:
         ordering = ["last_name", "first_name", "username"]
 

@@ -18,6 +18,7 @@ from steerco.core.access import (
     PROJECT_CREATORS,
     has_role,
     is_active_member,
+    organisation_id_of,
     sees_whole_organisation,
 )
 from steerco.core.errors import AccessDenied, NotFound
@@ -27,7 +28,7 @@ from steerco.projects.models import BusinessCase, Project, ProjectMember, Task, 
 def projects_visible_to(user: User) -> QuerySet[Project]:
     if not is_active_member(user):
         return Project.objects.none()
-    projects = Project.objects.filter(organisation_id=user.organisation_id)
+    projects = Project.objects.filter(organisation_id=organisation_id_of(user))
     if sees_whole_organisation(user):
         return projects
     # A sub-select rather than a join, so that the list needs no DISTINCT.
