@@ -16,8 +16,11 @@ APP_PAGES = [
     ("projects/", "steerco.projects.urls"),
     ("projects/", "steerco.projects.schedule_urls"),
     ("resources/", "steerco.resources.urls"),
+    ("resources/", "steerco.resources.capacity_urls"),
+    ("resources/", "steerco.resources.timesheet_urls"),
     ("finance/", "steerco.finance.urls"),
     ("governance/", "steerco.governance.urls"),
+    ("governance/", "steerco.governance.reporting_urls"),
     ("comms/", "steerco.comms.urls"),
     ("reports/", "steerco.reports.urls"),
 ]

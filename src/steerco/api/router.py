@@ -36,8 +36,11 @@ ROUTERS = [
     ("", "steerco.projects.api"),
     ("", "steerco.projects.schedule_api"),
     ("", "steerco.resources.api"),
+    ("", "steerco.resources.capacity_api"),
+    ("", "steerco.resources.timesheet_api"),
     ("", "steerco.finance.api"),
     ("", "steerco.governance.api"),
+    ("", "steerco.governance.reporting_api"),
     ("", "steerco.comms.api"),
     ("", "steerco.reports.api"),
 ]
