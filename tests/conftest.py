@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# CI explores the same examples on every run, so that a landing never depends on luck;
+# locally each run explores new ones (and the database remembers failures).
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 
 @pytest.fixture(autouse=True)

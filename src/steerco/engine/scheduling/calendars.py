@@ -655,7 +655,9 @@ class WorkingTimeAxis:
         """Vectorised :meth:`to_datetime`, returning wall minutes after ``reference``."""
         offsets = np.asarray(offsets, dtype=np.int64)
         if offsets.size:
-            self._ensure_offsets(int(offsets.min()), int(offsets.max()))
+            # A start at the table's last boundary is the start of the next interval, so the
+            # table must reach one minute beyond the largest offset for starts.
+            self._ensure_offsets(int(offsets.min()), int(offsets.max()) + (0 if finish else 1))
         target = offsets + self._origin_work
         side = "left" if finish else "right"
         index = np.searchsorted(self.cumulative_end, target, side=side)  # type: ignore[call-overload]
