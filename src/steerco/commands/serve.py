@@ -33,6 +33,9 @@ def serve(args: argparse.Namespace) -> int:
     """Run the server in this process and a worker beside it; stop both together."""
     from django.core.management import call_command
 
+    # SIGTERM (a service manager, `kill PID`) must stop the worker too: turn it into the same
+    # clean exit as Ctrl-C so that the `finally` below runs.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     worker = None
     if not args.no_worker:
         worker = subprocess.Popen([sys.executable, "-m", "steerco.cli", "worker"])
@@ -48,6 +51,10 @@ def serve(args: argparse.Namespace) -> int:
             except subprocess.TimeoutExpired:
                 worker.kill()
     return 0
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def run(args: argparse.Namespace) -> int:

@@ -23,7 +23,8 @@ def run(args: argparse.Namespace) -> int:
     setup_django()
     from django.core.management import call_command
 
-    options: dict[str, object] = {"interval": args.interval}
+    # No auto-reload: a reloader child would outlive the process that started the worker.
+    options: dict[str, object] = {"interval": args.interval, "reload": False}
     if args.batch:
         options["batch"] = True
     call_command("db_worker", **options)
