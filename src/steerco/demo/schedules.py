@@ -753,6 +753,8 @@ def _roll_up(structure: Structure, rows: list[Task]) -> None:
         rows[index].actual_work_minutes = sum(rows[i].actual_work_minutes for i in children)
         rows[index].cost = sum((rows[i].cost for i in children), Decimal("0"))
         rows[index].actual_cost = sum((rows[i].actual_cost for i in children), Decimal("0"))
+        # The product's rule (projects.engine_io): a summary is critical when a sub-task is.
+        rows[index].is_critical = any(rows[i].is_critical for i in children)
         weight = sum(rows[i].duration_minutes or rows[i].work_minutes for i in children)
         if weight:
             done = sum(
