@@ -1,0 +1,27 @@
+"""Background jobs of the governance app."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from steerco.jobs.registry import Progress, job_handler
+
+
+@job_handler("governance.status_report_reminders")
+def status_report_reminders(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Remind managers of missing status reports (params: organisation_id, today)."""
+    from steerco.governance.status_services import status_report_reminders as remind
+
+    today = datetime.date.fromisoformat(params["today"]) if params.get("today") else None
+    organisation_id = params.get("organisation_id")
+    progress(10, "Looking for reports due")
+    run = remind(
+        today=today,
+        organisation_ids=[int(organisation_id)] if organisation_id is not None else None,
+    )
+    progress(100, f"{len(run.notified)} reminders sent")
+    return {
+        "due": len(run.due),
+        "reminded": [report.project.code for report in run.notified],
+    }
