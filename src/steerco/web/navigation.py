@@ -49,6 +49,7 @@ ENTRIES = [
     NavEntry("My timesheet", "timesheets:mine", EVERYONE),
     NavEntry("Finance", "finance:home", STEERING | {Role.PROJECT_MANAGER}),
     NavEntry("Governance", "governance:home", STEERING | {Role.PROJECT_MANAGER}),
+    NavEntry("Notifications", "comms:notifications", EVERYONE),
     NavEntry("Jobs", "web:jobs", EVERYONE),
     NavEntry("Admin", "admin:index", frozenset({Role.ADMINISTRATOR})),
 ]
