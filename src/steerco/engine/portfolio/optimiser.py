@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -485,7 +485,16 @@ def solve_compiled(
         if race and team is not None:
             # The racers use every thread: polish the plan they are fed, then wait.
             team.start()
-            improved = _quick_improve(kernels, incumbent, order, remaining(), seed)
+            improved = _quick_improve(
+                kernels,
+                incumbent,
+                order,
+                remaining(),
+                seed,
+                lambda value: (
+                    team.any_finished() or _gap(value, team.current_bound(bound)) <= mip_rel_gap
+                ),
+            )
             if improved is not None:
                 incumbent.offer(improved, "local search")
             team.wait(deadline, lambda: proven(team.current_bound(bound)))
@@ -498,7 +507,14 @@ def solve_compiled(
                     kernels.fill(rens, order)
                     incumbent.offer(kernels.finish(rens), "relaxation-induced search")
             if not proven(_team_bound(bound, team)):
-                improved = _quick_improve(kernels, incumbent, order, remaining(), seed)
+                improved = _quick_improve(
+                    kernels,
+                    incumbent,
+                    order,
+                    remaining(),
+                    seed,
+                    lambda value: _gap(value, _team_bound(bound, team)) <= mip_rel_gap,
+                )
                 if improved is not None:
                     incumbent.offer(improved, "local search")
             # Extra neighbourhood searches use the threads HiGHS does not.
@@ -560,13 +576,21 @@ def solve_compiled(
 
 
 def _quick_improve(
-    kernels: Kernels, incumbent: _Incumbent, order: IntArray, remaining: float, seed: int
+    kernels: Kernels,
+    incumbent: _Incumbent,
+    order: IntArray,
+    remaining: float,
+    seed: int,
+    proven: Callable[[float], bool],
 ) -> HeuristicState | None:
-    """A short local search from the incumbent (5% of the time left, at most 1 s)."""
+    """A short local search from the incumbent (5% of the time left, at most
+    1 s), ended early once ``proven(value)``."""
     state = incumbent.snapshot()
     if state is None or remaining <= 0.1:
         return None
-    return improve(kernels, state, order, seconds=min(1.0, 0.05 * remaining), seed=seed)
+    return improve(
+        kernels, state, order, seconds=min(1.0, 0.05 * remaining), seed=seed, stop=proven
+    )
 
 
 class _MilpTeam:

@@ -107,7 +107,8 @@ class NeighbourhoodSearch:
         self.entry_project = model.col_project[entry_col]
         self.size = max(8, min(40, project_count))
         self.stats = NeighbourhoodStats()
-        self.sub_gap = 1e-6
+        # Any improvement is welcome: sub-models need not be proven optimal.
+        self.sub_gap = 1e-4
 
     # --- neighbourhoods ---------------------------------------------------
 
@@ -314,20 +315,3 @@ class NeighbourhoodSearch:
         return np.bincount(
             model.row_index[entries], weights=model.coef[entries], minlength=model.row_count
         ).astype(np.float64)
-
-    def run(
-        self,
-        state: HeuristicState,
-        *,
-        deadline: float,
-        step_limit: float = 2.0,
-        stop_value: float = float("inf"),
-    ) -> HeuristicState:
-        """Steps until ``deadline`` (a ``perf_counter`` time) or ``stop_value``."""
-        if not state.feasible:
-            return state
-        while True:
-            remaining = deadline - time.perf_counter()
-            if remaining < 0.05 or state.value >= stop_value:
-                return state
-            state = self.step(state, min(step_limit, remaining))

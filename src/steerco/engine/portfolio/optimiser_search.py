@@ -15,6 +15,7 @@ to repair. Must-run projects may move to another start but never leave.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import numba
 import numpy as np
@@ -390,9 +391,12 @@ def improve(
     seconds: float,
     seed: int = 0,
     swap_budget: int = 2_000_000,
+    stop: Callable[[float], bool] | None = None,
 ) -> HeuristicState:
     """Improve a feasible state by local search for about ``seconds``.
 
+    ``stop(value)`` is asked between rounds (for example: is this value
+    within the gap of a proven bound?) and ends the search early when true.
     Returns a new state (the input is not changed); an infeasible input is
     returned unchanged.
     """
@@ -456,6 +460,8 @@ def improve(
     iterations = 50
     round_number = 0
     while time.perf_counter() < deadline:
+        if stop is not None and stop(_value(chosen, k.col_value)):
+            break
         started = time.perf_counter()
         slack = np.minimum(k.row_hi - activity, activity - k.row_lo)
         tight = np.flatnonzero(slack <= 1e-6 * np.maximum(1.0, np.abs(k.row_hi))).astype(np.int64)
