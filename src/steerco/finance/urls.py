@@ -1,0 +1,27 @@
+"""Finance pages, mounted at /finance/."""
+
+from django.urls import path
+
+from steerco.finance import views
+
+app_name = "finance"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("projects/<int:project_id>/", views.project, name="project"),
+    path("projects/<int:project_id>/forecast/", views.forecast, name="forecast"),
+    path("budgets/<int:budget_id>/approve/", views.budget_approve, name="budget_approve"),
+    path("budgets/<int:budget_id>/reject/", views.budget_reject, name="budget_reject"),
+    path("portfolios/<int:portfolio_id>/", views.portfolio, name="portfolio"),
+    path("programs/<int:program_id>/", views.program, name="program"),
+    path("exchange-rates/", views.exchange_rates, name="rates"),
+    path(
+        "exchange-rates/<int:rate_id>/delete/",
+        views.exchange_rate_delete,
+        name="rate_delete",
+    ),
+    path("import/", views.import_page, name="import"),
+    path("import/confirm/", views.import_confirm, name="import_confirm"),
+    path("import/templates/<str:kind>.csv", views.import_template, name="import_template"),
+    path("export/<str:kind>/", views.export, name="export"),
+]
