@@ -23,6 +23,9 @@ def _fast_and_isolated(settings: Any) -> None:
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.AXES_ENABLED = False
+    # WhiteNoise would scan every static folder for each test client; the live server used by
+    # the browser tests serves static files on its own.
+    settings.WHITENOISE_USE_FINDERS = False
 
 
 @pytest.fixture(autouse=True, scope="session")

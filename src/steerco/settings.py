@@ -163,7 +163,13 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every requ
 WHITENOISE_USE_FINDERS = not PRODUCTION
 # Front-end packages come from npm at pinned versions (package-lock.json) and are never committed.
 NODE_MODULES = Path(env("STEERCO_NODE_MODULES", str(BASE_DIR.parent.parent / "node_modules")))
-STATICFILES_DIRS = [("vendor", str(NODE_MODULES))] if NODE_MODULES.exists() else []
+# Only the packages the pages load: WhiteNoise scans every file of these folders at start-up.
+VENDOR_PACKAGES = ["htmx.org", "vega", "vega-lite", "vega-embed", "vega-interpreter"]
+STATICFILES_DIRS = [
+    (f"vendor/{package}", str(NODE_MODULES / package))
+    for package in VENDOR_PACKAGES
+    if (NODE_MODULES / package).exists()
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
