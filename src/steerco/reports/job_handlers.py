@@ -1,0 +1,35 @@
+"""Background jobs of the reports app: one executive pack, and the scheduled deliveries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from steerco.jobs.registry import Progress, job_handler
+
+
+@job_handler("reports.executive_pack")
+def executive_pack(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Draw a pack (params: user_id, portfolio_id, as_of, file) and store its PDF."""
+    from steerco.reports.services import pack_job_run
+
+    return pack_job_run(params, progress)
+
+
+@job_handler("reports.deliver_packs")
+def deliver_packs(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Email the packs that are due (params: today, organisation_id; both optional)."""
+    from steerco.reports.services import packs_send
+
+    today = dt.date.fromisoformat(params["today"]) if params.get("today") else None
+    organisation_id = params.get("organisation_id")
+    run = packs_send(
+        today=today,
+        organisation_ids=[int(organisation_id)] if organisation_id is not None else None,
+        progress=progress,
+    )
+    return {
+        "due": len(run.due),
+        "sent": [f"{d.user.username}: {d.scope}" for d in run.sent],
+        "problems": [f"{d.user.username}: {d.problem}" for d in run.failed],
+    }
