@@ -30,7 +30,7 @@ problems.install(api)
 # (url prefix, module with a `router`), mounted in this order.
 ROUTERS = [
     ("", "steerco.accounts.api"),
-    ("jobs/", "steerco.jobs.api"),
+    ("", "steerco.jobs.api"),
     ("", "steerco.portfolios.api"),
     ("", "steerco.portfolios.decision_api"),
     ("", "steerco.projects.api"),

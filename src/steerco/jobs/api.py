@@ -31,12 +31,12 @@ class JobOut(Schema):
     finished_at: datetime | None
 
 
-@router.get("", response=list[JobOut])
+@router.get("/jobs", response=list[JobOut])
 @paginate
 def job_list(request: HttpRequest) -> QuerySet[Job]:
     return jobs_visible_to(request_user(request))
 
 
-@router.get("/{job_id}", response=JobOut)
+@router.get("/jobs/{job_id}", response=JobOut)
 def job_detail(request: HttpRequest, job_id: int) -> Job:
     return access_job_by_id(request_user(request), job_id)
