@@ -206,3 +206,30 @@ def test_business_case_is_submitted_approved_and_no_longer_editable(org, project
     assert case.status == "approved"
     refused = manager.get(f"/projects/business-cases/{case.pk}/edit/")
     assert refused.status_code == 302
+
+
+@pytest.mark.parametrize("role", ["project_manager", "team_member", "executive"])
+def test_project_page_links_its_other_pages_and_loads_its_comments(org, project, role):
+    # Given a user who may see the project (a team member through membership)
+    from steerco.projects.models import ProjectMember
+
+    if role == "team_member":
+        ProjectMember.objects.create(project=project, user=org.user(role))
+    client = client_for(org.user(role))
+    # When they open it, the page links the project's schedule, governance and activity pages,
+    page = client.get(f"/projects/{project.id}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    for url in (
+        f"/projects/{project.id}/schedule/",
+        f"/governance/projects/{project.id}/",
+        f"/comms/projects/{project.id}/activity/",
+        f"/resources/projects/{project.id}/demand/",
+    ):
+        assert url in html
+        assert client.get(url).status_code == 200
+    # financials only for roles that may see money,
+    assert (f"/finance/projects/{project.id}/" in html) == (role != "team_member")
+    # and the comments panel it loads answers with a fragment.
+    panel = client.get(f"/comms/comments/projects.project/{project.id}/", HTTP_HX_REQUEST="true")
+    assert panel.status_code == 200
