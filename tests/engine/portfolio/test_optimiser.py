@@ -177,6 +177,32 @@ def test_balance_rule_minimum_share_of_spend():
     assert any(b.kind == "balance" for b in result.binding)
 
 
+def test_cut_line_and_greedy_keep_projects_outside_a_minimum_share_group():
+    # The ranked list takes N1 (best value) first. Checked step by step, the Regulatory
+    # floor would refuse it (the share of an empty plan plus N1 is 0%); the heuristics
+    # defer the floor during construction and restore it at the end instead.
+    portfolio = Portfolio(
+        projects=[
+            project("N1", costs={"opex": [10]}, npv=100, category="Growth"),
+            project("R1", costs={"opex": [10]}, npv=10, category="Regulatory"),
+            project("N2", costs={"opex": [10]}, npv=90, category="Growth"),
+        ],
+        months=1,
+        budgets=[BudgetRule(30)],
+        balance_rules=[BalanceRule("category", "Regulatory", min_share=0.5)],
+    )
+    baseline = cutline(portfolio)
+    assert baseline.feasible
+    # N1 and N2 both ranked above R1, but with both the share would be a third: the repair
+    # removes the less valuable Growth project.
+    assert sorted(planned.project_id for planned in baseline.plan) == ["N1", "R1"]
+    assert baseline.value == pytest.approx(110)
+    assert check_plan(portfolio, {p.project_id: p.start for p in baseline.plan}) == []
+    result = solve(portfolio)
+    assert result.value == pytest.approx(110)
+    assert result.cutline_value == pytest.approx(110)
+
+
 def test_balance_rule_maximum_share_of_spend():
     portfolio = Portfolio(
         projects=[

@@ -7,6 +7,12 @@ further outside its bounds than it already is, so from a feasible state every
 step stays feasible, and from the state with only must-run projects (which may
 already break a balance rule) each step never makes things worse.
 
+A balance rule's floor (a minimum share of spend) is different: from an
+empty plan, every project outside the group lowers the share, so checking it
+step by step would refuse them all. Construction therefore defers those
+floors and :meth:`Kernels.repair_balance_floors` restores them at the end, by
+adding projects of the group or removing the least valuable ones outside it.
+
 The kernels are compiled with numba (``cache=True``: the first call in a fresh
 environment compiles for a few seconds, later processes load the cache).
 """
@@ -19,6 +25,7 @@ import numba
 import numpy as np
 
 from steerco.engine.portfolio.optimiser_build import (
+    BALANCE,
     BUDGET,
     CAPACITY,
     FEASIBILITY_TOLERANCE,
@@ -294,6 +301,11 @@ class Kernels:
         )
         self.tolerance = FEASIBILITY_TOLERANCE
         self.project_count = len(model.projects)
+        kinds = np.array([info.kind for info in model.rows], dtype=object)
+        floors = (kinds == BALANCE) & np.isfinite(self.row_lo)
+        self.balance_floor_rows = np.flatnonzero(floors)
+        # The row bounds construction checks: balance floors deferred (see the module notes).
+        self.row_lo_construction = np.where(floors, -np.inf, self.row_lo)
 
     def empty_state(self) -> HeuristicState:
         return HeuristicState(
@@ -336,17 +348,23 @@ class Kernels:
                 self.col_ptr,
                 self.row_index,
                 self.coef,
-                self.row_lo,
+                self.row_lo_construction,
                 self.row_hi,
                 self.tolerance,
             )
         )
 
     def fill(
-        self, state: HeuristicState, order: IntArray, blocked: BoolArray | None = None
+        self,
+        state: HeuristicState,
+        order: IntArray,
+        blocked: BoolArray | None = None,
+        *,
+        defer_balance_floors: bool = False,
     ) -> None:
         if blocked is None:
             blocked = np.zeros(self.project_count, dtype=bool)
+        row_lo = self.row_lo_construction if defer_balance_floors else self.row_lo
         fill(
             state.chosen,
             state.activity,
@@ -360,7 +378,7 @@ class Kernels:
             self.col_ptr,
             self.row_index,
             self.coef,
-            self.row_lo,
+            row_lo,
             self.row_hi,
             self.tolerance,
         )
@@ -399,8 +417,80 @@ class Kernels:
         """Must-run projects first, then columns in ``order`` while they fit."""
         state = self.empty_state()
         self.place_must_run(state)
-        self.fill(state, order)
+        self.fill(state, order, defer_balance_floors=True)
+        self.repair_balance_floors(state, order)
         return self.finish(state)
+
+    def _fits(self, c: int, sign: float, activity: FloatArray, lows: FloatArray) -> bool:
+        """Whether adding (1.0) or removing (-1.0) column c keeps every row within bounds
+        (or no further outside than it is)."""
+        entries = slice(int(self.col_ptr[c]), int(self.col_ptr[c + 1]))
+        rows = self.row_index[entries]
+        change = sign * self.coef[entries]
+        new = activity[rows] + change
+        too_high = (change > 0) & (new > self.row_hi[rows] + self.tolerance)
+        too_low = (change < 0) & (new < lows[rows] - self.tolerance)
+        return not bool(too_high.any() or too_low.any())
+
+    def repair_balance_floors(self, state: HeuristicState, order: IntArray) -> None:
+        """Bring every balance floor back within bounds after a construction that deferred
+        them: first add columns (in ``order``) that raise a short floor and fit everything
+        else, then remove the removable project that lowers it most per unit of value."""
+        floors = self.balance_floor_rows
+        if floors.size == 0:
+            return
+        # Floors still short may move either way while repairing; every other row must hold.
+        for _ in range(2 * self.project_count + 1):
+            short = floors[state.activity[floors] < self.row_lo[floors] - 1e-7]
+            if short.size == 0:
+                return
+            lows = self.row_lo.copy()
+            lows[short] = -np.inf
+            row = int(short[0])
+            if self._add_raising(state, order, row, lows):
+                continue
+            if not self._remove_lowering(state, row, lows):
+                return  # nothing helps: finish() will mark the state infeasible
+
+    def _add_raising(
+        self, state: HeuristicState, order: IntArray, row: int, lows: FloatArray
+    ) -> bool:
+        for c in order:
+            c = int(c)
+            p = int(self.col_project[c])
+            if state.chosen[p] >= 0 or self.col_value[c] <= 0.0:
+                continue
+            entries = slice(int(self.col_ptr[c]), int(self.col_ptr[c + 1]))
+            on_row = self.coef[entries][self.row_index[entries] == row]
+            if on_row.size == 0 or on_row.sum() <= 0.0:
+                continue
+            if self._fits(c, 1.0, state.activity, lows):
+                apply_column(c, 1.0, state.activity, self.col_ptr, self.row_index, self.coef)
+                state.chosen[p] = c
+                return True
+        return False
+
+    def _remove_lowering(self, state: HeuristicState, row: int, lows: FloatArray) -> bool:
+        best, best_ratio = -1, np.inf
+        must = np.zeros(self.project_count, dtype=bool)
+        must[self.must_run] = True
+        for p in np.flatnonzero(state.chosen >= 0):
+            if must[p]:
+                continue
+            c = int(state.chosen[p])
+            entries = slice(int(self.col_ptr[c]), int(self.col_ptr[c + 1]))
+            on_row = float(self.coef[entries][self.row_index[entries] == row].sum())
+            if on_row >= 0.0 or not self._fits(c, -1.0, state.activity, lows):
+                continue
+            ratio = max(float(self.col_value[c]), 0.0) / -on_row
+            if ratio < best_ratio:
+                best, best_ratio = int(p), ratio
+        if best < 0:
+            return False
+        c = int(state.chosen[best])
+        apply_column(c, -1.0, state.activity, self.col_ptr, self.row_index, self.coef)
+        state.chosen[best] = -1
+        return True
 
     def cut_line(self, project_order: IntArray) -> HeuristicState:
         """The ranked-list baseline: rank order, earliest start that fits, one pass."""
@@ -414,10 +504,22 @@ class Kernels:
             self.col_ptr,
             self.row_index,
             self.coef,
-            self.row_lo,
+            self.row_lo_construction,
             self.row_hi,
             self.tolerance,
         )
+        # Rank order again, as columns: the repair adds the best-ranked projects first.
+        columns_in_rank = (
+            np.concatenate(
+                [
+                    np.arange(self.project_col_ptr[p], self.project_col_ptr[p + 1])
+                    for p in project_order
+                ]
+            )
+            if len(project_order)
+            else np.zeros(0, dtype=np.int64)
+        )
+        self.repair_balance_floors(state, columns_in_rank.astype(np.int64))
         return self.finish(state)
 
 
