@@ -383,6 +383,7 @@ class OptimiserRun(TimeStampedModel):
     class Objective(models.TextChoices):
         SCORE = "score", "Weighted score"
         NPV = "npv", "Net present value"
+        MIX = "mix", "Half NPV, half score"
         RISK_ADJUSTED_VALUE = "risk_adjusted_value", "Risk-adjusted value"
 
     organisation = models.ForeignKey(
