@@ -433,3 +433,18 @@ def test_schedule_across_a_dst_change_counts_wall_clock_minutes() -> None:
     elapsed = london.to_utc(run.finish_date) - london.to_utc(run.start_date)
     assert elapsed.total_seconds() == 47 * 3600
     assert result["Check"].finish_date == datetime(2024, 4, 1, 1)
+
+
+def test_an_empty_network_finishes_where_it_starts() -> None:
+    from datetime import datetime
+
+    from steerco.engine.scheduling.calendars import STANDARD_CALENDAR
+
+    assert schedule(Network(tasks=(), links=())).project_finish == 0
+    dated = schedule(
+        Network(
+            tasks=(), links=(), calendar=STANDARD_CALENDAR, project_start=datetime(2026, 1, 5, 8)
+        )
+    )
+    assert dated.project_finish == 0
+    assert dated.project_finish_date == datetime(2026, 1, 5, 8)

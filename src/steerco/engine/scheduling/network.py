@@ -359,7 +359,9 @@ class CompiledNetwork:
                 self._total_float,
                 self._free_float,
             )
-            self._project_finish = int(project_finish)
+            self._project_finish = (
+                int(project_finish) if len(self._early_finish) else self._project_start_time
+            )
             return self._project_finish
         while True:
             tables = self._tables
@@ -403,7 +405,11 @@ class CompiledNetwork:
                 self._conflicts,
             )
             if not overflow:
-                self._project_finish = int(project_finish)
+                # A network without tasks finishes where it starts (the kernel's "no finish
+                # yet" sentinel would otherwise reach the calendar tables).
+                self._project_finish = (
+                    int(project_finish) if len(self._early_finish) else self._project_start_time
+                )
                 return self._project_finish
             if tables is None:
                 raise InputError("times out of range", field="network")
