@@ -10,21 +10,17 @@ that the API's PATCH and the edit pages call the same function.
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Iterator
-from contextlib import contextmanager
-from decimal import Decimal
-from typing import Any, Final, TypeVar
+from typing import Any, TypeVar
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import transaction
 from django.template.defaultfilters import pluralize
 
 from steerco.accounts.models import User
 from steerco.core.access import organisation_id_of
 from steerco.core.audit import audit_record, snapshot
-from steerco.core.errors import Conflict, ValidationFailed
+from steerco.core.errors import Conflict
 from steerco.core.models import AuditEntry
+from steerco.core.validation import UNSET, FieldErrors, Unset, given, unique_guard
 from steerco.portfolios.access import (
     access_portfolio_by_id,
     access_program_by_id,
@@ -33,65 +29,7 @@ from steerco.portfolios.access import (
 from steerco.portfolios.models import Portfolio, Program
 from steerco.projects.models import Project
 
-
-class Unset(enum.Enum):
-    """The type of ``UNSET``: "leave this field as it is" in a partial update."""
-
-    UNSET = "unset"
-
-
-UNSET: Final = Unset.UNSET
 ModelT = TypeVar("ModelT", Portfolio, Program)
-
-
-class FieldErrors:
-    """Collects messages per field so that one response names every problem at once."""
-
-    def __init__(self) -> None:
-        self.errors: dict[str, list[str]] = {}
-
-    def add(self, field: str, message: str) -> None:
-        self.errors.setdefault(field, []).append(message)
-
-    def clean(self, model: type[models.Model], field: str, value: Any) -> Any:
-        """``value`` checked by the model field's own rules (length, format, blank, null)."""
-        if isinstance(value, str):
-            value = value.strip()
-        model_field = model._meta.get_field(field)
-        assert isinstance(model_field, models.Field)
-        try:
-            value = model_field.clean(value, None)
-        except DjangoValidationError as error:
-            for message in error.messages:
-                self.add(field, message)
-            return value
-        if isinstance(model_field, models.DecimalField) and value is not None:
-            # Stored with the field's places; keep the instance and the audit row the same.
-            value = value.quantize(Decimal(1).scaleb(-model_field.decimal_places))
-        return value
-
-    def raise_if_any(self) -> None:
-        if self.errors:
-            raise ValidationFailed(self.errors)
-
-
-def _given(values: dict[str, Any]) -> dict[str, Any]:
-    return {name: value for name, value in values.items() if value is not UNSET}
-
-
-@contextmanager
-def _unique_code_guard(model_label: str) -> Iterator[None]:
-    # The friendly duplicate check runs first; this catches the race where two
-    # requests take the same code at once, without breaking the outer transaction.
-    try:
-        with transaction.atomic():
-            yield
-    except IntegrityError as error:
-        if "code" not in str(error).lower():
-            raise
-        raise ValidationFailed(
-            {"code": [f"Another {model_label} already uses this code."]}
-        ) from error
 
 
 def _check_user(
@@ -174,7 +112,7 @@ def portfolio_create(
         organisation_id=organisation_id,
         instance=None,
     )
-    with _unique_code_guard("portfolio"):
+    with unique_guard("code", "Another portfolio already uses this code."):
         portfolio = Portfolio.objects.create(organisation_id=organisation_id, **cleaned)
     audit_record(
         actor=acting_user,
@@ -200,7 +138,7 @@ def portfolio_update(
     access_portfolio_by_id(acting_user, portfolio_id, for_edit=True)
     portfolio = Portfolio.objects.select_for_update().get(pk=portfolio_id)
     cleaned = _validated_portfolio(
-        _given(
+        given(
             {
                 "code": code,
                 "name": name,
@@ -301,7 +239,7 @@ def program_create(
         organisation_id=organisation_id,
         instance=None,
     )
-    with _unique_code_guard("program"):
+    with unique_guard("code", "Another program already uses this code."):
         program = Program.objects.create(organisation_id=organisation_id, **cleaned)
     audit_record(
         actor=acting_user,
@@ -327,7 +265,7 @@ def program_update(
     access_program_by_id(acting_user, program_id, for_edit=True)
     program = Program.objects.select_for_update().get(pk=program_id)
     cleaned = _validated_program(
-        _given(
+        given(
             {
                 "portfolio_id": portfolio_id,
                 "code": code,
@@ -367,7 +305,7 @@ def _apply_changes(
         return instance
     for name in changed:
         setattr(instance, name, cleaned[name])
-    with _unique_code_guard(label):
+    with unique_guard("code", f"Another {label} already uses this code."):
         instance.save(update_fields=[*changed, "updated_at"])
     audit_record(
         actor=acting_user,

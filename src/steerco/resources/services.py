@@ -15,14 +15,11 @@ never deleted; roles are deleted only while nothing refers to them.
 from __future__ import annotations
 
 import datetime
-import enum
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any, Final, TypeVar
+from typing import Any, TypeVar
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from steerco.accounts.models import BusinessUnit, User
@@ -30,6 +27,7 @@ from steerco.core.access import organisation_id_of
 from steerco.core.audit import audit_record, snapshot
 from steerco.core.errors import Conflict, ValidationFailed
 from steerco.core.models import AuditEntry
+from steerco.core.validation import UNSET, FieldErrors, Unset, given, unique_guard
 from steerco.projects.models import Calendar
 from steerco.resources.access import (
     access_person_by_id,
@@ -38,14 +36,6 @@ from steerco.resources.access import (
 )
 from steerco.resources.models import Person, PersonSkill, Role, Skill
 
-
-class Unset(enum.Enum):
-    """The type of ``UNSET``: "leave this field as it is" in a partial update."""
-
-    UNSET = "unset"
-
-
-UNSET: Final = Unset.UNSET
 ModelT = TypeVar("ModelT", Role, Person)
 
 FTE_MAX = Decimal("1.5")
@@ -55,57 +45,6 @@ UNIQUE_FIELD: dict[type[models.Model], tuple[str, str]] = {
     Person: ("email", "Another person already has this email address."),
 }
 SKILL_LEVELS = range(1, 6)
-
-
-class FieldErrors:
-    """Collects messages per field so that one response names every problem at once."""
-
-    def __init__(self) -> None:
-        self.errors: dict[str, list[str]] = {}
-
-    def add(self, field: str, message: str) -> None:
-        self.errors.setdefault(field, []).append(message)
-
-    def clean(self, model: type[models.Model], field: str, value: Any) -> Any:
-        """``value`` checked by the model field's own rules (length, format, blank, null)."""
-        if isinstance(value, str):
-            value = value.strip()
-        model_field = model._meta.get_field(field)
-        assert isinstance(model_field, models.Field)
-        try:
-            value = model_field.clean(value, None)
-        except DjangoValidationError as error:
-            for message in error.messages:
-                self.add(field, message)
-            return value
-        if isinstance(model_field, models.DecimalField) and value is not None:
-            # Stored with the field's places; keep the instance and the audit row the same.
-            value = value.quantize(Decimal(1).scaleb(-model_field.decimal_places))
-        return value
-
-    def raise_if_any(self) -> None:
-        if self.errors:
-            raise ValidationFailed(self.errors)
-
-
-def _given(values: dict[str, Any]) -> dict[str, Any]:
-    return {name: value for name, value in values.items() if value is not UNSET}
-
-
-@contextmanager
-def _unique_guard(field: str, message: str) -> Iterator[None]:
-    # The friendly duplicate checks run first; this catches the race where two
-    # requests take the same value at once, without breaking the outer transaction.
-    try:
-        with transaction.atomic():
-            yield
-    except IntegrityError as error:
-        if field not in str(error).lower():
-            raise
-        raise ValidationFailed({field: [message]}) from error
-
-
-# Roles
 
 
 def _validated_role(
@@ -160,7 +99,7 @@ def role_create(
         organisation_id=organisation_id,
         instance=None,
     )
-    with _unique_guard(*UNIQUE_FIELD[Role]):
+    with unique_guard(*UNIQUE_FIELD[Role]):
         role = Role.objects.create(organisation_id=organisation_id, **cleaned)
     audit_record(
         actor=acting_user,
@@ -186,7 +125,7 @@ def role_update(
     access_role_by_id(acting_user, role_id, for_edit=True)
     role = Role.objects.select_for_update().get(pk=role_id)
     cleaned = _validated_role(
-        _given(
+        given(
             {
                 "code": code,
                 "name": name,
@@ -394,7 +333,7 @@ def person_create(
         instance=None,
     )
     levels = cleaned.pop("skills")
-    with _unique_guard(*UNIQUE_FIELD[Person]):
+    with unique_guard(*UNIQUE_FIELD[Person]):
         person = Person.objects.create(organisation_id=organisation_id, **cleaned)
     _replace_skills(person, levels)
     audit_record(
@@ -429,7 +368,7 @@ def person_update(
     access_person_by_id(acting_user, person_id, for_edit=True)
     person = Person.objects.select_for_update().get(pk=person_id)
     cleaned = _validated_person(
-        _given(
+        given(
             {
                 "name": name,
                 "email": email,
@@ -532,7 +471,7 @@ def _apply_changes(
     for name in changed:
         setattr(instance, name, cleaned[name])
     if changed:
-        with _unique_guard(*UNIQUE_FIELD[type(instance)]):
+        with unique_guard(*UNIQUE_FIELD[type(instance)]):
             instance.save(update_fields=[*changed, "updated_at"])
     after = snapshot(instance)
     if extra is not None:

@@ -1,0 +1,79 @@
+"""Field-by-field validation shared by the services of every app.
+
+A service collects every problem into :class:`FieldErrors` before it writes
+anything, so one response names all of them; partial updates use ``UNSET`` for
+"leave this field as it is".
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any, Final
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, models, transaction
+
+from steerco.core.errors import ValidationFailed
+
+
+class Unset(enum.Enum):
+    """The type of ``UNSET``: "leave this field as it is" in a partial update."""
+
+    UNSET = "unset"
+
+
+UNSET: Final = Unset.UNSET
+
+
+class FieldErrors:
+    """Collects messages per field so that one response names every problem at once."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, list[str]] = {}
+
+    def add(self, field: str, message: str) -> None:
+        self.errors.setdefault(field, []).append(message)
+
+    def clean(self, model: type[models.Model], field: str, value: Any) -> Any:
+        """``value`` checked by the model field's own rules (length, format, blank, null)."""
+        if isinstance(value, str):
+            value = value.strip()
+        model_field = model._meta.get_field(field)
+        assert isinstance(model_field, models.Field)
+        try:
+            value = model_field.clean(value, None)
+        except DjangoValidationError as error:
+            for message in error.messages:
+                self.add(field, message)
+            return value
+        if isinstance(model_field, models.DecimalField) and value is not None:
+            # Stored with the field's places; keep the instance and the audit row the same.
+            value = value.quantize(Decimal(1).scaleb(-model_field.decimal_places))
+        return value
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise ValidationFailed(self.errors)
+
+
+def given(values: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in values.items() if value is not UNSET}
+
+
+@contextmanager
+def unique_guard(field: str, message: str) -> Iterator[None]:
+    # The friendly duplicate checks run first; this catches the race where two
+    # requests take the same value at once, without breaking the outer transaction.
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError as error:
+        if field not in str(error).lower():
+            raise
+        raise ValidationFailed({field: [message]}) from error
+
+
+# Roles
