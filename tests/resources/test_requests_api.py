@@ -137,3 +137,26 @@ def test_outsiders_get_not_found_on_every_request_endpoint(org, other_org, setti
     ]
     assert [response.status_code for response in checks] == [404] * len(checks)
     assert client.get("/api/v1/resource-requests").json()["count"] == 0
+
+
+def test_a_rejected_request_notifies_the_requester_as_their_preferences_say(
+    org, setting, api_client, django_capture_on_commit_callbacks, mailoutbox
+):
+    from steerco.comms.models import Notification, NotificationPreference
+
+    pm = setting["pm"]
+    pm.email = "pm@acme.test"
+    pm.save(update_fields=["email"])
+    # E-mail only: the in-app row is written already read, as the record of what was sent.
+    NotificationPreference.objects.create(
+        user=pm, kind="resource_request_decided", in_app=False, email=True
+    )
+    url = f"/api/v1/resource-requests/{setting['pending'].pk}/reject"
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = api_client(org.user("resource_manager")).post(
+            url, {"reason": "Nobody free in March"}, content_type=JSON
+        )
+    assert answer.status_code == 200
+    assert [message.to for message in mailoutbox] == [["pm@acme.test"]]
+    notification = Notification.objects.get(recipient=pm)
+    assert notification.read_at is not None

@@ -152,10 +152,11 @@ def test_who_may_approve(org, week):
         lines=[*lines(week), TimesheetLine(project_id=beta.pk, hours=day_hours(1))],
     )
     services.timesheet_submit(acting_user=week["member"], timesheet_id=timesheet.pk)
-    # ALPHA's manager does not manage BETA: the week is not theirs to approve.
+    # ALPHA's manager does not manage BETA: the whole week is not theirs to approve,
+    # though its ALPHA lines are (line by line), so it waits for them too.
     with pytest.raises(AccessDenied):
         services.timesheet_approve(acting_user=week["pm"], timesheet_id=timesheet.pk)
-    assert timesheets_to_approve(user=week["pm"]) == []
+    assert [row.timesheet_id for row in timesheets_to_approve(user=week["pm"])] == [timesheet.pk]
     stranger = UserFactory(organisation=org.organisation, role="project_manager")
     with pytest.raises(NotFound):
         services.timesheet_approve(acting_user=stranger, timesheet_id=timesheet.pk)

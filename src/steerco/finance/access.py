@@ -33,7 +33,7 @@ from steerco.core.access import (
     require_role,
 )
 from steerco.core.errors import AccessDenied, NotFound
-from steerco.finance.models import Budget, ExchangeRate
+from steerco.finance.models import Budget, CostLine, ExchangeRate
 from steerco.portfolios.access import access_portfolio_by_id, access_program_by_id
 from steerco.portfolios.models import Portfolio, Program
 from steerco.projects.access import access_project_by_id, can_edit_project
@@ -127,6 +127,18 @@ def access_budget_by_id(user: User, budget_id: int, *, for_edit: bool = False) -
         raise NotFound(f"No budget {budget_id}.")
     access_project_financials(user, budget.project_id, for_budget=for_edit)
     return budget
+
+
+def access_cost_line_by_id(user: User, cost_line_id: int, *, for_edit: bool = False) -> CostLine:
+    line = (
+        CostLine.objects.select_related("project")
+        .filter(pk=cost_line_id, organisation_id=organisation_id_of(user))
+        .first()
+    )
+    if line is None:
+        raise NotFound(f"No cost line {cost_line_id}.")
+    access_project_financials(user, line.project_id, for_actuals=for_edit)
+    return line
 
 
 def access_portfolio_financials(user: User, portfolio_id: int) -> Portfolio:

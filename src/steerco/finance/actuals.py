@@ -37,7 +37,7 @@ from steerco.core.money import quantize_money
 from steerco.finance.estimates import ZERO, RateTable, first_of_month
 from steerco.finance.models import CostLine, ExchangeRate
 from steerco.projects.models import Project
-from steerco.resources.models import CostRate, Person, Role, Timesheet, TimesheetEntry
+from steerco.resources.models import CostRate, Person, Role, TimesheetEntry, approved_entry
 
 RateHistory = list[tuple[dt.date, Decimal, str]]
 LONG_AGO = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
@@ -122,18 +122,17 @@ def unposted_entries(projects: QuerySet[Project], as_of: dt.date) -> QuerySet[Ti
         project_id=OuterRef("project_id"),
         source=CostLine.Source.TIMESHEET,
         month=OuterRef("entry_month"),
-        created_at__gte=OuterRef("approved_at"),
+        created_at__gte=OuterRef("counted_from"),
     )
     return (
-        TimesheetEntry.objects.filter(
-            project__in=projects,
-            timesheet__status=Timesheet.Status.APPROVED,
-            date__lte=as_of,
-        )
+        TimesheetEntry.objects.filter(approved_entry(), project__in=projects, date__lte=as_of)
         .annotate(
             entry_month=TruncMonth("date"),
-            approved_at=Coalesce(
-                "timesheet__decided_at", Value(LONG_AGO, output_field=DateTimeField())
+            # Lines approved one by one carry their own time; older weeks only the week's.
+            counted_from=Coalesce(
+                "approved_at",
+                "timesheet__decided_at",
+                Value(LONG_AGO, output_field=DateTimeField()),
             ),
         )
         .exclude(Exists(posted))

@@ -515,6 +515,25 @@ def budget_detail(request: HttpRequest, budget_id: int) -> dict[str, Any]:
     return {"budget": detail.budget, "lines": detail.lines}
 
 
+class BudgetLinesIn(Schema):
+    lines: list[BudgetLineIn]
+
+
+@router.put("/finance/budgets/{budget_id}/lines", response=BudgetDetailOut)
+def budget_lines_replace(
+    request: HttpRequest, budget_id: int, payload: BudgetLinesIn
+) -> dict[str, Any]:
+    """Replace every line of a draft budget; any bad line refuses them all."""
+    user = request_user(request)
+    services.budget_lines_replace(
+        acting_user=user,
+        budget_id=budget_id,
+        lines=[services.BudgetLineInput(**line.model_dump()) for line in payload.lines],
+    )
+    detail = selectors.budget_detail(user, budget_id)
+    return {"budget": detail.budget, "lines": detail.lines}
+
+
 @router.post("/finance/budgets/{budget_id}/approve", response=BudgetOut)
 def budget_approve(request: HttpRequest, budget_id: int) -> Budget:
     return services.budget_approve(acting_user=request_user(request), budget_id=budget_id)
@@ -542,6 +561,20 @@ def cost_line_create(
         acting_user=request_user(request), project_id=project_id, **payload.model_dump()
     )
     return Status(201, line)
+
+
+@router.put("/finance/cost-lines/{cost_line_id}", response=CostLineOut)
+def cost_line_update(request: HttpRequest, cost_line_id: int, payload: CostLineIn) -> CostLine:
+    """Correct a cost typed in by hand (every field again); imported costs are refused (409)."""
+    return services.cost_line_update(
+        acting_user=request_user(request), cost_line_id=cost_line_id, **payload.model_dump()
+    )
+
+
+@router.delete("/finance/cost-lines/{cost_line_id}", response={204: None})
+def cost_line_delete(request: HttpRequest, cost_line_id: int) -> Status[None]:
+    services.cost_line_delete(acting_user=request_user(request), cost_line_id=cost_line_id)
+    return Status(204, None)
 
 
 @router.get("/finance/projects/{project_id}/forecasts", response=list[ForecastRowOut])

@@ -472,6 +472,20 @@ def _people_run(
     errors: RowErrors,
     progress: Callable[[int, str], None],
 ) -> None:
+    from steerco.resources.capacity_services import capacity_refresh_batched
+
+    # Each row changes someone's capacity: rebuild everyone touched once, at the end.
+    with capacity_refresh_batched():
+        _people_rows(acting_user, table, report, errors, progress)
+
+
+def _people_rows(
+    acting_user: User,
+    table: Table,
+    report: ImportReport,
+    errors: RowErrors,
+    progress: Callable[[int, str], None],
+) -> None:
     from steerco.resources.services import person_create, person_update
 
     organisation_id = organisation_id_of(acting_user)
@@ -1161,8 +1175,11 @@ def _timesheets_run(
         for key, (status, _) in sheet_status.items()
     }
     Timesheet.objects.bulk_create(sheets.values(), batch_size=1000)
-    for person_id, _, week, entry, _ in entries:
+    for person_id, _, week, entry, status in entries:
         entry.timesheet = sheets[(person_id, week)]
+        if status == Timesheet.Status.APPROVED:
+            # An approved week's lines are approved with it, by whoever imports it.
+            entry.approved_by, entry.approved_at = acting_user, now
     TimesheetEntry.objects.bulk_create([entry for *_, entry, _ in entries], batch_size=1000)
     report.created = len(entries)
     report.projects = sorted(

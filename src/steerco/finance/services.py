@@ -317,6 +317,105 @@ def cost_line_create(
     return line
 
 
+def _manual_line_for_change(acting_user: User, cost_line_id: int) -> tuple[CostLine, CostLineRules]:
+    line = access.access_cost_line_by_id(acting_user, cost_line_id, for_edit=True)
+    line = CostLine.objects.select_for_update().select_related("project").get(pk=line.pk)
+    if line.source != CostLine.Source.MANUAL:
+        raise Conflict(
+            f"This cost came from {line.get_source_display().lower()}: correct it at its source."
+        )
+    rules = CostLineRules.load(line.organisation_id)
+    problem = closed_books_problem(rules, line.month, line.date)
+    if problem:
+        raise Conflict(problem)
+    return line, rules
+
+
+@transaction.atomic
+def cost_line_update(
+    *,
+    acting_user: User,
+    cost_line_id: int,
+    cost_category_id: int,
+    month: dt.date,
+    amount: Decimal,
+    currency: str = "",
+    date: dt.date | None = None,
+    expense_type: str = "",
+    reference: str = "",
+    description: str = "",
+) -> CostLine:
+    """Correct a cost typed in by hand (every field given again); imports are corrected there."""
+    line, rules = _manual_line_for_change(acting_user, cost_line_id)
+    project = line.project
+    errors = Errors()
+    category = CostCategory.objects.filter(
+        pk=cost_category_id, organisation_id=project.organisation_id
+    ).first()
+    if category is None:
+        errors.add("cost_category_id", "Choose a cost category of your organisation.")
+    checked = check_cost_line(
+        errors,
+        rules,
+        category=category,
+        month=month,
+        amount=amount,
+        currency=currency,
+        date=date,
+        expense_type=expense_type,
+        reference=reference,
+        description=description,
+        default_currency=project.currency or rules.currency,
+    )
+    if checked is not None and checked.reference:
+        taken = CostLine.objects.filter(
+            project=project, source=CostLine.Source.MANUAL, reference=checked.reference
+        ).exclude(pk=line.pk)
+        if taken.exists():
+            errors.add("reference", f"{project.code} already has a cost line {checked.reference}.")
+    errors.raise_if_any()
+    assert checked is not None and category is not None
+    before = snapshot(line)
+    line.cost_category = category
+    for name in (
+        "month",
+        "date",
+        "expense_type",
+        "amount",
+        "currency",
+        "amount_org_currency",
+        "reference",
+        "description",
+    ):
+        setattr(line, name, getattr(checked, name))
+    line.save()
+    audit_record(
+        actor=acting_user,
+        action=Action.UPDATE,
+        instance=line,
+        before=before,
+        after=snapshot(line),
+        summary=f"Cost of {line.amount} {line.currency} on {project.code} "
+        f"({line.month:%Y-%m}) corrected",
+    )
+    return line
+
+
+@transaction.atomic
+def cost_line_delete(*, acting_user: User, cost_line_id: int) -> None:
+    """Remove a cost typed in by hand by mistake; the month's books must still be open."""
+    line, _ = _manual_line_for_change(acting_user, cost_line_id)
+    audit_record(
+        actor=acting_user,
+        action=Action.DELETE,
+        instance=line,
+        before=snapshot(line),
+        summary=f"Cost of {line.amount} {line.currency} on {line.project.code} "
+        f"({line.month:%Y-%m}) removed",
+    )
+    line.delete()
+
+
 # -- budgets -------------------------------------------------------------------------------------
 
 
@@ -328,17 +427,10 @@ class BudgetLineInput:
     expense_type: str = ""
 
 
-@transaction.atomic
-def budget_create(
-    *,
-    acting_user: User,
-    project_id: int,
-    lines: Sequence[BudgetLineInput],
-    note: str = "",
-) -> Budget:
-    """A new draft version of a project's budget, by cost category, month and expense type."""
-    project = access.access_project_financials(acting_user, project_id, for_budget=True)
-    errors = Errors()
+def _checked_budget_lines(
+    errors: Errors, project: Project, lines: Sequence[BudgetLineInput]
+) -> list[BudgetLine]:
+    """Check every line (messages under ``lines[i].field``); the lines to write, unsaved."""
     categories = {
         category.pk: category
         for category in CostCategory.objects.filter(organisation_id=project.organisation_id)
@@ -378,6 +470,21 @@ def budget_create(
                     amount=quantize_money(amount),
                 )
             )
+    return cleaned
+
+
+@transaction.atomic
+def budget_create(
+    *,
+    acting_user: User,
+    project_id: int,
+    lines: Sequence[BudgetLineInput],
+    note: str = "",
+) -> Budget:
+    """A new draft version of a project's budget, by cost category, month and expense type."""
+    project = access.access_project_financials(acting_user, project_id, for_budget=True)
+    errors = Errors()
+    cleaned = _checked_budget_lines(errors, project, lines)
     if len(note) > 5000:
         errors.add("note", "Keep the note to 5000 characters.")
     errors.raise_if_any()
@@ -401,6 +508,40 @@ def budget_create(
         instance=budget,
         after={**snapshot(budget), "lines": len(cleaned)},
         summary=f"Budget v{version} of {project.code} drafted ({budget.total})",
+    )
+    return budget
+
+
+@transaction.atomic
+def budget_lines_replace(
+    *, acting_user: User, budget_id: int, lines: Sequence[BudgetLineInput]
+) -> Budget:
+    """Replace every line of a draft budget: all of them are checked before any is written."""
+    access.access_budget_by_id(acting_user, budget_id, for_edit=True)
+    budget = Budget.objects.select_for_update().select_related("project").get(pk=budget_id)
+    if budget.status != Budget.Status.DRAFT:
+        raise Conflict(
+            f"Budget v{budget.version} is {budget.get_status_display().lower()}: "
+            "draft a new version to change it."
+        )
+    errors = Errors()
+    cleaned = _checked_budget_lines(errors, budget.project, lines)
+    errors.raise_if_any()
+    before = {**snapshot(budget), "lines": budget.lines.count()}
+    budget.lines.all().delete()
+    for budget_line in cleaned:
+        budget_line.budget = budget
+    BudgetLine.objects.bulk_create(cleaned)
+    budget.total = sum((line.amount for line in cleaned), ZERO)
+    budget.save(update_fields=["total", "updated_at"])
+    audit_record(
+        actor=acting_user,
+        action=Action.UPDATE,
+        instance=budget,
+        before=before,
+        after={**snapshot(budget), "lines": len(cleaned)},
+        summary=f"Lines of budget v{budget.version} of {budget.project.code} changed "
+        f"({budget.total})",
     )
     return budget
 

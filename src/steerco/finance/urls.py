@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from steerco.finance import views
+from steerco.finance import line_views, views
 
 app_name = "finance"
 
@@ -10,6 +10,10 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("projects/<int:project_id>/", views.project, name="project"),
     path("projects/<int:project_id>/forecast/", views.forecast, name="forecast"),
+    path("projects/<int:project_id>/budget/", line_views.budget_lines, name="budget_lines"),
+    path("projects/<int:project_id>/costs/new/", line_views.cost_line_new, name="cost_line_new"),
+    path("costs/<int:cost_line_id>/", line_views.cost_line_edit, name="cost_line_edit"),
+    path("costs/<int:cost_line_id>/delete/", line_views.cost_line_delete, name="cost_line_delete"),
     path("budgets/<int:budget_id>/approve/", views.budget_approve, name="budget_approve"),
     path("budgets/<int:budget_id>/reject/", views.budget_reject, name="budget_reject"),
     path("portfolios/<int:portfolio_id>/", views.portfolio, name="portfolio"),

@@ -102,6 +102,7 @@ def project(request: HttpRequest, project_id: int) -> HttpResponse:
         "lines": lines,
         "may_forecast": may_forecast,
         "may_edit_budgets": access.can_edit_budgets(user),
+        "may_edit_actuals": access.can_edit_actuals(user),
         "forecast_form": ForecastForm(initial={"method": figures.eac_method, "as_of": as_of})
         if may_forecast
         else None,

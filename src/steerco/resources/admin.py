@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from steerco.resources.models import (
     Absence,
@@ -61,6 +64,26 @@ class AbsenceAdmin(admin.ModelAdmin):
     list_filter = ["reason"]
     search_fields = ["person__name"]
     raw_id_fields = ["person"]
+
+    # Changing an absence here changes the person's capacity, as the service does.
+    def save_model(self, request: HttpRequest, obj: Absence, form: Any, change: bool) -> None:
+        previous = Absence.objects.filter(pk=obj.pk).values_list("person_id", flat=True).first()
+        super().save_model(request, obj, form, change)
+        _capacity_changed(obj.person, previous)
+
+    def delete_model(self, request: HttpRequest, obj: Absence) -> None:
+        person = obj.person
+        super().delete_model(request, obj)
+        _capacity_changed(person, None)
+
+
+def _capacity_changed(person: Person, previous_person_id: int | None) -> None:
+    from steerco.resources.capacity_services import capacity_changed
+
+    capacity_changed(
+        organisation_id=person.organisation_id,
+        person_ids={person.pk, previous_person_id or person.pk},
+    )
 
 
 @admin.register(CapacityPeriod)

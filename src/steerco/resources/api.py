@@ -20,7 +20,7 @@ from ninja.pagination import paginate
 from steerco.api.helpers import request_user
 from steerco.resources import selectors, services
 from steerco.resources.access import may_see_cost_rates
-from steerco.resources.models import Person, Role
+from steerco.resources.models import Absence, Person, Role
 
 router = Router(tags=["resources"])
 
@@ -293,4 +293,42 @@ def person_deactivate(request: HttpRequest, person_id: int, payload: DeactivateI
 def person_delete(request: HttpRequest, person_id: int) -> Status[None]:
     """Delete a person entered by mistake; once they have history, deactivate them instead."""
     services.person_delete(acting_user=request_user(request), person_id=person_id)
+    return Status(204, None)
+
+
+# Absences
+
+
+class AbsenceIn(Schema):
+    start_date: datetime.date
+    finish_date: datetime.date
+    hours_per_day: Decimal | None = Field(None, description="Empty: whole days away")
+    reason: str = "leave"
+    note: str = ""
+
+
+class AbsenceOut(Schema):
+    id: int
+    person_id: int
+    start_date: datetime.date
+    finish_date: datetime.date
+    hours_per_day: Decimal | None
+    reason: str
+    note: str
+
+
+@router.post("/people/{person_id}/absences", response={201: AbsenceOut}, tags=["people"])
+def absence_create(request: HttpRequest, person_id: int, payload: AbsenceIn) -> Status[Absence]:
+    """Record time away; the person's capacity is rebuilt at once."""
+    return Status(
+        201,
+        services.absence_create(
+            acting_user=request_user(request), person_id=person_id, **payload.model_dump()
+        ),
+    )
+
+
+@router.delete("/absences/{absence_id}", response={204: None}, tags=["people"])
+def absence_delete(request: HttpRequest, absence_id: int) -> Status[None]:
+    services.absence_delete(acting_user=request_user(request), absence_id=absence_id)
     return Status(204, None)

@@ -13,7 +13,9 @@
 - A timesheet is entered by its person (or a resource editor on their behalf).
   It is approved or rejected by a resource editor, by the person's line manager,
   or by a project manager when every project line of the week is on projects
-  they manage; nobody approves their own week.
+  they manage; nobody approves their own week. Lines are also decided one by
+  one: the same people decide any line, and a project's manager the lines on
+  their project (``line_approval_scope``).
 - Anything of another organisation is "not found", never "forbidden".
 """
 
@@ -207,3 +209,40 @@ def can_approve_timesheet(user: User, timesheet: Timesheet) -> bool:
         .values_list("pk", flat=True)
     )
     return managed == project_ids
+
+
+def line_approval_scope(user: User, timesheet: Timesheet) -> tuple[bool, frozenset[int]]:
+    """Which lines of a week ``user`` may approve or send back, one by one.
+
+    ``(True, ...)``: every line (a resource editor, the person's line manager).
+    Otherwise the projects whose lines are theirs to decide: the ones they
+    manage (every project, for the PMO and portfolio managers); non-project
+    time stays with the line manager. Nobody decides lines of their own week.
+    """
+    nothing: tuple[bool, frozenset[int]] = (False, frozenset())
+    if not is_active_member(user) or timesheet.organisation_id != user.organisation_id:
+        return nothing
+    if timesheet.person.user_id == user.pk:
+        return nothing
+    if has_role(user, RESOURCE_EDITORS) or timesheet.person.manager_id == user.pk:
+        return True, frozenset()
+    project_ids = set(
+        timesheet.entries.filter(project__isnull=False).values_list("project_id", flat=True)
+    )
+    decidable = projects_whose_lines_user_decides(user)
+    if decidable is None:
+        return False, frozenset(project_ids)
+    return False, frozenset(decidable.filter(pk__in=project_ids).values_list("pk", flat=True))
+
+
+def projects_whose_lines_user_decides(user: User) -> QuerySet[Project] | None:
+    """Projects whose timesheet lines ``user`` decides one by one; ``None`` means every project.
+
+    A queryset rather than a list, so that a caller deciding many weeks at once can join it
+    into one query instead of asking week by week.
+    """
+    if has_role(user, ANY_PROJECT_EDITORS):
+        return None
+    return Project.objects.filter(
+        Q(manager=user) | Q(pk__in=_managed_project_ids(user).values("project_id"))
+    )

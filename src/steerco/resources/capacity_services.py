@@ -17,23 +17,25 @@ detailed source a project has (see ``capacity_selectors``).
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 import numpy as np
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Max, Min, Q, Sum
 
 from steerco.accounts.models import User
 from steerco.core.access import organisation_id_of
 from steerco.core.audit import audit_record, snapshot
 from steerco.core.errors import NotFound, ValidationFailed
 from steerco.core.models import AuditEntry
-from steerco.projects.models import Project, Task
+from steerco.projects.models import Calendar, Project, Task
 from steerco.resources.capacity_access import (
     access_booking_by_id,
     access_project_for_demand,
@@ -233,6 +235,219 @@ def capacity_refresh(
         summary=f"Capacity refreshed for {count} months from {first:%Y-%m}",
     )
     return result
+
+
+# -- keeping the cache current ------------------------------------------------------------------
+#
+# Every write that changes what a person's capacity is made of (their FTE, role, calendar,
+# dates, business unit, absences) rebuilds that person's months and their roles' totals
+# in the same transaction: one person over the cached window is a handful of queries
+# (measured at a few milliseconds, see docs/resources.md), so the heatmap is never stale and
+# no worker has to be running. Bulk writes (a people import) collect the people and rebuild
+# them once at the end (``capacity_refresh_batched``).
+
+
+@dataclass
+class _PendingRefresh:
+    people: dict[int, set[int]]
+    roles: dict[int, set[int]]
+
+
+_local = threading.local()
+
+
+def _batches() -> list[_PendingRefresh]:
+    # Per thread: the development server answers requests in threads.
+    if not hasattr(_local, "batches"):
+        _local.batches = []
+    batches: list[_PendingRefresh] = _local.batches
+    return batches
+
+
+@contextmanager
+def capacity_refresh_batched() -> Iterator[None]:
+    """Collect the people whose capacity changes inside the block; rebuild them once at its end."""
+    pending = _PendingRefresh(defaultdict(set), defaultdict(set))
+    _batches().append(pending)
+    try:
+        yield
+    finally:
+        _batches().remove(pending)
+    for organisation_id in sorted(pending.people.keys() | pending.roles.keys()):
+        capacity_refresh_people(
+            organisation_id=organisation_id,
+            person_ids=pending.people.get(organisation_id, set()),
+            role_ids=pending.roles.get(organisation_id, set()),
+        )
+
+
+def capacity_changed(
+    *, organisation_id: int, person_ids: Iterable[int], role_ids: Iterable[int] = ()
+) -> None:
+    """Say that these people's capacity inputs changed (and these roles lost or gained people)."""
+    batches = _batches()
+    if batches:
+        batches[-1].people[organisation_id].update(person_ids)
+        batches[-1].roles[organisation_id].update(role_ids)
+        return
+    capacity_refresh_people(
+        organisation_id=organisation_id, person_ids=person_ids, role_ids=role_ids
+    )
+
+
+def calendar_changed(*, organisation_id: int, calendar_id: int) -> None:
+    """Rebuild everyone whose hours follow a calendar (its holidays, hours or exceptions changed).
+
+    The people on it, on calendars based on it, and, for the default calendar, the
+    people without a calendar of their own. For the calendar writes of the projects app.
+    """
+    calendars = {calendar_id}
+    while True:
+        based = set(
+            Calendar.objects.filter(
+                organisation_id=organisation_id, base_calendar_id__in=calendars
+            ).values_list("pk", flat=True)
+        )
+        if based <= calendars:
+            break
+        calendars |= based
+    on_it = Q(calendar_id__in=calendars)
+    if Calendar.objects.filter(pk__in=calendars, is_default=True).exists():
+        on_it |= Q(calendar__isnull=True)
+    capacity_changed(
+        organisation_id=organisation_id,
+        person_ids=Person.objects.filter(on_it, organisation_id=organisation_id).values_list(
+            "pk", flat=True
+        ),
+    )
+
+
+def cached_window(organisation_id: int) -> list[dt.date]:
+    """The months to keep current: the default window, widened to what the cache already holds."""
+    default_first, default_months = default_refresh_window()
+    default_last = add_months(default_first, default_months - 1)
+    held = CapacityPeriod.objects.filter(organisation_id=organisation_id).aggregate(
+        first=Min("month"), last=Max("month")
+    )
+    first = min(default_first, held["first"] or default_first)
+    last = max(default_last, held["last"] or default_last)
+    count = min(MAX_REFRESH_MONTHS, months_between(first, last) + 1)
+    return month_range(first, count)
+
+
+def capacity_refresh_people(
+    *, organisation_id: int, person_ids: Iterable[int], role_ids: Iterable[int] = ()
+) -> int:
+    """Rebuild the capacity rows of some people, and the totals of their roles, in place.
+
+    The derived-cache part of a write (no access check, no audit row: the write
+    that caused it records itself). ``role_ids`` names roles to total again
+    besides the people's own (the role someone left, the role of someone
+    deleted). Returns the number of person rows written.
+    """
+    ids = set(person_ids)
+    window = cached_window(organisation_id)
+    first, last_day = window[0], month_end(window[-1])
+    people = list(
+        Person.objects.filter(organisation_id=organisation_id, pk__in=ids, is_active=True)
+        .filter(Q(start_date__isnull=True) | Q(start_date__lte=last_day))
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=first))
+        .order_by("pk")
+    )
+    roles = set(role_ids) | set(
+        Person.objects.filter(organisation_id=organisation_id, pk__in=ids).values_list(
+            "role_id", flat=True
+        )
+    )
+    rows: list[CapacityPeriod] = []
+    if people:
+        calendars = OrganisationCalendars.load(organisation_id)
+        absences: dict[int, list[Absence]] = defaultdict(list)
+        for absence in Absence.objects.filter(
+            person__in=people, finish_date__gte=first, start_date__lte=last_day
+        ):
+            absences[absence.person_id].append(absence)
+        for person in people:
+            rows += _person_rows(person, absences[person.pk], calendars, window)
+    if ids:
+        CapacityPeriod.objects.filter(
+            organisation_id=organisation_id,
+            person_id__in=ids,
+            month__gte=first,
+            month__lte=window[-1],
+        ).delete()
+        CapacityPeriod.objects.bulk_create(rows, batch_size=2000)
+    if roles:
+        _retotal_roles(organisation_id, roles, window)
+    return len(rows)
+
+
+def _person_rows(
+    person: Person,
+    absences: Sequence[Absence],
+    calendars: OrganisationCalendars,
+    window: Sequence[dt.date],
+) -> list[CapacityPeriod]:
+    rows = []
+    for month, hours in zip(
+        window, person_monthly_hours(person, absences, calendars, window), strict=True
+    ):
+        if (person.end_date and person.end_date < month) or (
+            person.start_date and person.start_date > month_end(month)
+        ):
+            continue
+        rows.append(
+            CapacityPeriod(
+                organisation_id=person.organisation_id,
+                role_id=person.role_id,
+                person=person,
+                month=month,
+                hours=hours_decimal(hours),
+            )
+        )
+    return rows
+
+
+def _retotal_roles(organisation_id: int, role_ids: set[int], window: Sequence[dt.date]) -> None:
+    """Role rows as the sums of their people's rows (every month of the window, zeros too)."""
+    known = set(
+        Role.objects.filter(organisation_id=organisation_id, pk__in=role_ids).values_list(
+            "pk", flat=True
+        )
+    )
+    totals = {
+        (row["role_id"], row["month"]): row["total"]
+        for row in CapacityPeriod.objects.filter(
+            organisation_id=organisation_id,
+            role_id__in=known,
+            person__isnull=False,
+            month__gte=window[0],
+            month__lte=window[-1],
+        )
+        .values("role_id", "month")
+        .annotate(total=Sum("hours"))
+    }
+    CapacityPeriod.objects.filter(
+        organisation_id=organisation_id,
+        role_id__in=known,
+        person__isnull=True,
+        month__gte=window[0],
+        month__lte=window[-1],
+    ).delete()
+    CapacityPeriod.objects.bulk_create(
+        [
+            CapacityPeriod(
+                organisation_id=organisation_id,
+                role_id=role_id,
+                person=None,
+                month=month,
+                hours=totals.get((role_id, month), Decimal(0)),
+            )
+            for role_id in sorted(known)
+            for month in window
+        ],
+        batch_size=2000,
+    )
 
 
 # -- role demand -------------------------------------------------------------------------------

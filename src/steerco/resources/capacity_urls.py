@@ -3,6 +3,7 @@
 from django.urls import path
 
 from steerco.resources import capacity_views as views
+from steerco.resources import planning_views
 
 app_name = "capacity"
 
@@ -13,6 +14,8 @@ urlpatterns = [
     path("capacity/refresh/", views.refresh, name="refresh"),
     path("capacity/people/", views.people, name="people"),
     path("projects/<int:project_id>/demand/", views.project_demand, name="project_demand"),
+    path("projects/<int:project_id>/demand/plan/", planning_views.demand_grid, name="demand_grid"),
+    path("projects/<int:project_id>/bookings/", planning_views.bookings, name="bookings"),
     path("requests/", views.request_list, name="requests"),
     path("requests/new/", views.request_create, name="request_create"),
     path("requests/<int:request_id>/", views.request_detail, name="request"),

@@ -532,6 +532,12 @@ class TimesheetEntry(TimeStampedModel):
     date = models.DateField()
     hours = models.DecimalField(max_digits=4, decimal_places=2)
     note = models.CharField(max_length=300, blank=True)
+    # Lines are approved (or sent back) one by one; a week is approved once all its lines are.
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    rejection_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["timesheet_id", "date"]
@@ -554,6 +560,17 @@ class TimesheetEntry(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.date}: {self.hours} h"
+
+
+def approved_entry(prefix: str = "") -> Q:
+    """Entries whose hours count as actuals: approved one by one, or with their whole week.
+
+    ``prefix`` reaches the entry from another model (``"timesheet_entries__"``).
+    Weeks imported as approved, and the demo's, have their lines approved with them.
+    """
+    return Q(**{f"{prefix}approved_at__isnull": False}) | Q(
+        **{f"{prefix}timesheet__status": Timesheet.Status.APPROVED}
+    )
 
 
 class LockedPeriod(TimeStampedModel):

@@ -20,7 +20,8 @@ from django.utils import timezone
 
 from steerco.accounts.models import Role as UserRole
 from steerco.accounts.models import User
-from steerco.comms.models import Notification, NotificationKind
+from steerco.comms.models import NotificationKind
+from steerco.comms.services import notification_send
 from steerco.core.audit import audit_record, snapshot
 from steerco.core.errors import AccessDenied, Conflict, ValidationFailed
 from steerco.core.models import AuditEntry
@@ -47,28 +48,21 @@ MAX_REQUEST_HOURS = Decimal("100000")
 MAX_REQUEST_DAYS = 3 * 366
 
 
-def _notify(
+def notify_people(
     *, organisation_id: int, recipients: list[int], actor: User, kind: str, title: str, url: str
 ) -> None:
-    """In-app notifications, written once the decision is committed."""
-    recipients = sorted({pk for pk in recipients if pk and pk != actor.pk})
-    if not recipients:
+    """Notify users by id through the comms service, so their e-mail preferences apply."""
+    ids = {pk for pk in recipients if pk and pk != actor.pk}
+    if not ids:
         return
-
-    def send() -> None:
-        Notification.objects.bulk_create(
-            Notification(
-                organisation_id=organisation_id,
-                recipient_id=recipient,
-                actor=actor,
-                kind=kind,
-                title=title[:200],
-                url=url,
-            )
-            for recipient in recipients
-        )
-
-    transaction.on_commit(send)
+    notification_send(
+        recipients=User.objects.filter(pk__in=ids).order_by("pk"),
+        actor=actor,
+        kind=kind,
+        title=title,
+        organisation_id=organisation_id,
+        url=url,
+    )
 
 
 def _request_url(request: ResourceRequest) -> str:
@@ -144,7 +138,7 @@ def resource_request_create(
             organisation_id=organisation_id, role=UserRole.RESOURCE_MANAGER, is_active=True
         ).values_list("pk", flat=True)
     )
-    _notify(
+    notify_people(
         organisation_id=organisation_id,
         recipients=managers,
         actor=acting_user,
@@ -255,7 +249,7 @@ def resource_request_approve(
         summary=f"Resource request {request.pk} {request.get_status_display().lower()}: "
         f"{person.name}, {value} h",
     )
-    _notify(
+    notify_people(
         organisation_id=request.organisation_id,
         recipients=[request.requested_by_id or 0, person.user_id or 0],
         actor=acting_user,
@@ -287,7 +281,7 @@ def resource_request_reject(*, acting_user: User, request_id: int, reason: str) 
         after=snapshot(request),
         summary=f"Resource request {request.pk} rejected",
     )
-    _notify(
+    notify_people(
         organisation_id=request.organisation_id,
         recipients=[request.requested_by_id or 0],
         actor=acting_user,

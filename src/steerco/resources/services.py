@@ -25,7 +25,7 @@ from django.utils import timezone
 from steerco.accounts.models import BusinessUnit, User
 from steerco.core.access import organisation_id_of
 from steerco.core.audit import audit_record, snapshot
-from steerco.core.errors import Conflict, ValidationFailed
+from steerco.core.errors import Conflict, NotFound, ValidationFailed
 from steerco.core.models import AuditEntry
 from steerco.core.validation import UNSET, FieldErrors, Unset, given, unique_guard
 from steerco.projects.models import Calendar
@@ -34,7 +34,8 @@ from steerco.resources.access import (
     access_role_by_id,
     require_resource_editor,
 )
-from steerco.resources.models import Person, PersonSkill, Role, Skill
+from steerco.resources.capacity_services import capacity_changed
+from steerco.resources.models import Absence, Person, PersonSkill, Role, Skill
 
 ModelT = TypeVar("ModelT", Role, Person)
 
@@ -336,6 +337,7 @@ def person_create(
     with unique_guard(*UNIQUE_FIELD[Person]):
         person = Person.objects.create(organisation_id=organisation_id, **cleaned)
     _replace_skills(person, levels)
+    capacity_changed(organisation_id=organisation_id, person_ids=[person.pk])
     audit_record(
         actor=acting_user,
         action=AuditEntry.Action.CREATE,
@@ -388,8 +390,10 @@ def person_update(
         instance=person,
     )
     levels = cleaned.pop("skills", None)
+    inputs_before = _capacity_inputs(person)
     if levels is None:
-        return _apply_changes(acting_user, person, cleaned, person.name)
+        _apply_changes(acting_user, person, cleaned, person.name)
+        return _refresh_if_changed(person, inputs_before)
     before_skills = _skill_levels(person)
     after_skills = {str(skill_id): level for skill_id, level in sorted(levels.items())}
     extra = (
@@ -399,7 +403,34 @@ def person_update(
     )
     if extra is not None:
         _replace_skills(person, levels)
-    return _apply_changes(acting_user, person, cleaned, person.name, extra=extra)
+    _apply_changes(acting_user, person, cleaned, person.name, extra=extra)
+    return _refresh_if_changed(person, inputs_before)
+
+
+# What a person's capacity is made of: a change to any of these rebuilds their months.
+CAPACITY_INPUTS = (
+    "fte",
+    "role_id",
+    "calendar_id",
+    "business_unit_id",
+    "start_date",
+    "end_date",
+    "is_active",
+)
+
+
+def _capacity_inputs(person: Person) -> dict[str, Any]:
+    return {name: getattr(person, name) for name in CAPACITY_INPUTS}
+
+
+def _refresh_if_changed(person: Person, before: dict[str, Any]) -> Person:
+    if _capacity_inputs(person) != before:
+        capacity_changed(
+            organisation_id=person.organisation_id,
+            person_ids=[person.pk],
+            role_ids=[before["role_id"]],
+        )
+    return person
 
 
 def _person_history(person: Person) -> list[str]:
@@ -427,9 +458,11 @@ def person_deactivate(
     end = end_date or person.end_date or timezone.localdate()
     if person.start_date is not None and end < person.start_date:
         raise ValidationFailed({"end_date": ["The end date cannot be before the start date."]})
-    return _apply_changes(
+    inputs_before = _capacity_inputs(person)
+    _apply_changes(
         acting_user, person, {"is_active": False, "end_date": end}, person.name, verb="Deactivated"
     )
+    return _refresh_if_changed(person, inputs_before)
 
 
 @transaction.atomic
@@ -449,7 +482,10 @@ def person_delete(*, acting_user: User, person_id: int) -> None:
         before={**snapshot(person), "skills": _skill_levels(person)},
         summary=f"Deleted {person.name}",
     )
+    organisation_id, role_id = person.organisation_id, person.role_id
     person.delete()
+    # Their capacity rows went with them; their role's totals must drop them too.
+    capacity_changed(organisation_id=organisation_id, person_ids=[], role_ids=[role_id])
 
 
 def _apply_changes(
@@ -485,3 +521,71 @@ def _apply_changes(
         summary=f"{verb} {label}: {', '.join([*changed, *(['skills'] if extra else [])])}",
     )
     return instance
+
+
+# Absences
+
+
+@transaction.atomic
+def absence_create(
+    *,
+    acting_user: User,
+    person_id: int,
+    start_date: datetime.date,
+    finish_date: datetime.date,
+    hours_per_day: Decimal | None = None,
+    reason: str = Absence.Reason.LEAVE,
+    note: str = "",
+) -> Absence:
+    """Record time away (whole days, or ``hours_per_day``); the person's capacity follows."""
+    person = access_person_by_id(acting_user, person_id, for_edit=True)
+    errors = FieldErrors()
+    if finish_date < start_date:
+        errors.add("finish_date", "The absence cannot end before it starts.")
+    if hours_per_day is not None and not Decimal(0) < hours_per_day <= Decimal(24):
+        errors.add("hours_per_day", "Hours per day run from more than 0 to 24.")
+    if reason not in Absence.Reason.values:
+        errors.add("reason", f"Choose one of {', '.join(Absence.Reason.values)}.")
+    if len(note) > 200:
+        errors.add("note", "At most 200 characters.")
+    errors.raise_if_any()
+    absence = Absence.objects.create(
+        person=person,
+        start_date=start_date,
+        finish_date=finish_date,
+        hours_per_day=hours_per_day,
+        reason=reason,
+        note=note.strip(),
+    )
+    capacity_changed(organisation_id=person.organisation_id, person_ids=[person.pk])
+    audit_record(
+        actor=acting_user,
+        action=AuditEntry.Action.CREATE,
+        instance=absence,
+        organisation_id=person.organisation_id,
+        after=snapshot(absence),
+        summary=f"{person.name} away {start_date}..{finish_date} ({reason})",
+    )
+    return absence
+
+
+@transaction.atomic
+def absence_delete(*, acting_user: User, absence_id: int) -> None:
+    absence = (
+        Absence.objects.select_related("person")
+        .filter(pk=absence_id, person__organisation_id=organisation_id_of(acting_user))
+        .first()
+    )
+    if absence is None:
+        raise NotFound(f"No absence {absence_id}.")
+    person = access_person_by_id(acting_user, absence.person_id, for_edit=True)
+    audit_record(
+        actor=acting_user,
+        action=AuditEntry.Action.DELETE,
+        instance=absence,
+        organisation_id=person.organisation_id,
+        before=snapshot(absence),
+        summary=f"Absence of {person.name} from {absence.start_date} removed",
+    )
+    absence.delete()
+    capacity_changed(organisation_id=person.organisation_id, person_ids=[person.pk])

@@ -56,6 +56,20 @@ class LineOut(Schema):
     hours: list[Decimal]
     total: Decimal
     note: str
+    entry_ids: list[int] = Field(description="The line's entries (one a day): what lines decide")
+    decision: str = Field(description="approved, rejected, partly_approved, pending ('' unsaved)")
+    rejection_reason: str
+    approved_by: str
+    approved_at: datetime.datetime | None
+    may_decide: bool = Field(description="Whether you may approve or send back this line")
+
+
+class LineDecisionIn(Schema):
+    entry_ids: list[int] = Field(description="Entries of the week (see each line's entry_ids)")
+
+
+class LineRejectIn(LineDecisionIn):
+    reason: str
 
 
 class WeekOut(Schema):
@@ -212,6 +226,33 @@ def timesheet_reject(request: HttpRequest, timesheet_id: int, payload: RejectIn)
     return timesheet_services.timesheet_reject(
         acting_user=request_user(request), timesheet_id=timesheet_id, reason=payload.reason
     )
+
+
+@router.post("/timesheets/{timesheet_id}/lines/approve", response=WeekOut)
+def timesheet_lines_approve(
+    request: HttpRequest, timesheet_id: int, payload: LineDecisionIn
+) -> dict[str, object]:
+    """Approve some lines of a submitted week; the week is approved with its last line."""
+    user = request_user(request)
+    timesheet_services.timesheet_entries_approve(
+        acting_user=user, timesheet_id=timesheet_id, entry_ids=payload.entry_ids
+    )
+    return week_out(timesheet_selectors.timesheet_detail(user=user, timesheet_id=timesheet_id))
+
+
+@router.post("/timesheets/{timesheet_id}/lines/reject", response=WeekOut)
+def timesheet_lines_reject(
+    request: HttpRequest, timesheet_id: int, payload: LineRejectIn
+) -> dict[str, object]:
+    """Send some lines back with a reason; the week goes back once every line is decided."""
+    user = request_user(request)
+    timesheet_services.timesheet_entries_reject(
+        acting_user=user,
+        timesheet_id=timesheet_id,
+        entry_ids=payload.entry_ids,
+        reason=payload.reason,
+    )
+    return week_out(timesheet_selectors.timesheet_detail(user=user, timesheet_id=timesheet_id))
 
 
 # -- my assignments ----------------------------------------------------------------------------

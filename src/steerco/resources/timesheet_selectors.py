@@ -18,7 +18,9 @@ from steerco.resources.capacity_access import (
     access_timesheet_by_id,
     can_approve_timesheet,
     can_enter_timesheet,
+    line_approval_scope,
     person_of,
+    projects_whose_lines_user_decides,
     timesheets_visible_to,
 )
 from steerco.resources.capacity_engine_io import add_months, first_of_month
@@ -69,10 +71,37 @@ class GridLine:
     item: WorkItem
     hours: list[Decimal]
     note: str = ""
+    # How the line's entries (one a day) stand: approved, sent back with a reason, or waiting.
+    entry_ids: list[int] = field(default_factory=list)
+    approved: int = 0
+    rejection_reason: str = ""
+    approved_by: str = ""
+    approved_at: dt.datetime | None = None
+    may_decide: bool = False
 
     @property
     def total(self) -> Decimal:
         return sum(self.hours, Decimal(0))
+
+    @property
+    def decision(self) -> str:
+        """``approved``, ``rejected``, ``partly_approved`` or ``pending`` (nothing saved: ``""``)."""
+        if not self.entry_ids:
+            return ""
+        if self.approved == len(self.entry_ids):
+            return "approved"
+        if self.rejection_reason:
+            return "rejected"
+        return "partly_approved" if self.approved else "pending"
+
+    @property
+    def decision_label(self) -> str:
+        return {
+            "approved": "Approved",
+            "rejected": "Sent back",
+            "partly_approved": "Partly approved",
+            "pending": "Waiting",
+        }.get(self.decision, "")
 
 
 @dataclass
@@ -102,6 +131,10 @@ class TimesheetWeek:
     @property
     def total(self) -> Decimal:
         return sum(self.day_totals, Decimal(0))
+
+    @property
+    def can_decide_lines(self) -> bool:
+        return any(line.may_decide for line in self.lines)
 
     @property
     def locked_days(self) -> list[bool]:
@@ -172,7 +205,7 @@ def _grid_lines(timesheet: Timesheet | None, choices: list[WorkItem]) -> list[Gr
         return []
     by_value = {item.value: item for item in choices}
     lines: dict[str, GridLine] = {}
-    entries = timesheet.entries.select_related("project", "task").order_by("pk")
+    entries = timesheet.entries.select_related("project", "task", "approved_by").order_by("pk")
     for entry in entries:
         value = work_item_value(entry.project_id, entry.task_id, entry.non_project_category)
         line = lines.get(value)
@@ -198,6 +231,16 @@ def _grid_lines(timesheet: Timesheet | None, choices: list[WorkItem]) -> list[Gr
             line.hours[day] += entry.hours
         if entry.note and not line.note:
             line.note = entry.note
+        line.entry_ids.append(entry.pk)
+        if entry.approved_at is not None or timesheet.status == Timesheet.Status.APPROVED:
+            line.approved += 1
+            if entry.approved_at is not None and (
+                line.approved_at is None or entry.approved_at > line.approved_at
+            ):
+                line.approved_at = entry.approved_at
+                line.approved_by = str(entry.approved_by or "")
+        elif entry.rejection_reason:
+            line.rejection_reason = entry.rejection_reason
     return list(lines.values())
 
 
@@ -206,11 +249,18 @@ def _week(
 ) -> TimesheetWeek:
     choices = work_items_for(person)
     editable = timesheet is None or timesheet.status in EDITABLE
+    lines = _grid_lines(timesheet, choices)
+    if timesheet is not None and timesheet.status == Timesheet.Status.SUBMITTED:
+        every_line, project_ids = line_approval_scope(user, timesheet)
+        for line in lines:
+            line.may_decide = line.decision != "approved" and (
+                every_line or line.item.project_id in project_ids
+            )
     return TimesheetWeek(
         person=person,
         week_start=week_start,
         timesheet=timesheet,
-        lines=_grid_lines(timesheet, choices),
+        lines=lines,
         choices=choices,
         locked_until=locked_until(person.organisation_id),
         can_edit=editable and can_enter_timesheet(user, person),
@@ -309,17 +359,40 @@ def timesheet_list(
 
 
 def timesheets_to_approve(*, user: User) -> list[TimesheetSummary]:
-    """Submitted weeks the user may decide."""
+    """Submitted weeks the user may decide, whole or some of their lines.
+
+    A fixed number of queries however many weeks wait: the per-week rule of
+    :func:`line_approval_scope` is applied to all of them at once.
+    """
     submitted = timesheet_list(user=user, status=Timesheet.Status.SUBMITTED)
-    if has_role(user, RESOURCE_EDITORS):
-        return [row for row in submitted if row.person_id != _own_person_id(user)]
-    timesheets = {
-        row.pk: row
-        for row in Timesheet.objects.filter(
-            pk__in=[s.timesheet_id for s in submitted]
-        ).select_related("person")
-    }
-    return [row for row in submitted if can_approve_timesheet(user, timesheets[row.timesheet_id])]
+    own_person_id = _own_person_id(user)
+    submitted = [row for row in submitted if row.person_id != own_person_id]
+    if has_role(user, RESOURCE_EDITORS) or not submitted:
+        return submitted
+    ids = [row.timesheet_id for row in submitted]
+    # The person's line manager decides every line of the week.
+    whole_weeks = set(
+        Timesheet.objects.filter(pk__in=ids, person__manager_id=user.pk).values_list(
+            "pk", flat=True
+        )
+    )
+    # A week also waits for whoever may decide one of its lines still undecided (a project's
+    # manager: the lines on their projects; the PMO and portfolio managers: any project line).
+    undecided = TimesheetEntry.objects.filter(
+        timesheet_id__in=ids,
+        project__isnull=False,
+        approved_at__isnull=True,
+        rejection_reason="",
+    )
+    decidable = projects_whose_lines_user_decides(user)
+    if decidable is not None:
+        undecided = undecided.filter(project_id__in=decidable.values("pk"))
+    waiting_lines = set(undecided.values_list("timesheet_id", flat=True).distinct())
+    return [
+        row
+        for row in submitted
+        if row.timesheet_id in whole_weeks or row.timesheet_id in waiting_lines
+    ]
 
 
 def _own_person_id(user: User) -> int | None:

@@ -10,7 +10,14 @@ the manager of every project on it (see ``capacity_access``).
 Locked periods: once the books are closed up to a date (``LockedPeriod``),
 hours on or before it can no longer be added, changed, removed or approved.
 
-Roll-up: when a week is approved, the approved hours of each of its tasks
+Lines are also approved or sent back one by one
+(:func:`timesheet_entries_approve`, :func:`timesheet_entries_reject`): each
+line (``TimesheetEntry``) records who approved it and when, or why it went
+back. The week is approved once every line is, and sent back once every line
+is decided and some were rejected; approved lines keep their hours when the
+rest of the week is corrected.
+
+Roll-up: once a line is approved (alone or with its week), the approved hours of each task
 become the task's actual work and, priced at each person's cost rate in effect
 on each day, its actual cost. Earned value reads those two fields (see
 ``steerco.projects.engine_io.earned_value_input``). The finance module reads a
@@ -42,6 +49,7 @@ from steerco.resources.capacity_access import (
     access_timesheet_by_id,
     can_approve_timesheet,
     can_enter_timesheet,
+    line_approval_scope,
     person_of,
     require_capacity_editor,
 )
@@ -55,8 +63,9 @@ from steerco.resources.models import (
     Role,
     Timesheet,
     TimesheetEntry,
+    approved_entry,
 )
-from steerco.resources.request_services import _notify
+from steerco.resources.request_services import notify_people
 
 Action = AuditEntry.Action
 Status = Timesheet.Status
@@ -265,6 +274,35 @@ def _check_locked_days(
         raise Conflict(f"The books are closed until {until}: hours on or before it cannot change.")
 
 
+def _check_approved_hours(
+    timesheet: Timesheet, new_lines: list[tuple[TimesheetLine, list[Decimal]]]
+) -> dict[tuple[int | None, int | None, str, dt.date], int]:
+    """The approved entries of a week sent back in part: kept as they are, by their key.
+
+    Approved hours have become actual work and cost, so a correction may not change them.
+    """
+    approved = {
+        _entry_key(e.project_id, e.task_id, e.non_project_category, e.date): e
+        for e in timesheet.entries.filter(approved_at__isnull=False)
+    }
+    if not approved:
+        return {}
+    days = week_days(timesheet.week_start)
+    new = {
+        _entry_key(line.project_id, line.task_id, line.non_project_category, days[i]): value
+        for line, hours in new_lines
+        for i, value in enumerate(hours)
+    }
+    changed = sorted(
+        f"{key[3]:%a %d %b}" for key, entry in approved.items() if new.get(key) != entry.hours
+    )
+    if changed:
+        raise Conflict(
+            f"Approved hours cannot change (on {', '.join(changed)}): correct the other lines."
+        )
+    return {key: entry.pk for key, entry in approved.items()}
+
+
 @transaction.atomic
 def timesheet_save(
     *, acting_user: User, timesheet_id: int, lines: Sequence[TimesheetLine]
@@ -276,8 +314,9 @@ def timesheet_save(
         raise Conflict(f"This week is {timesheet.get_status_display().lower()}: it cannot change.")
     validated = _validated_lines(timesheet, lines)
     _check_locked_days(timesheet, validated)
+    kept = _check_approved_hours(timesheet, validated)
     before = {"hours": str(_total(timesheet)), "status": timesheet.status}
-    timesheet.entries.all().delete()
+    timesheet.entries.exclude(pk__in=kept.values()).delete()
     days = week_days(timesheet.week_start)
     TimesheetEntry.objects.bulk_create(
         TimesheetEntry(
@@ -292,6 +331,8 @@ def timesheet_save(
         for line, hours in validated
         for day, value in enumerate(hours)
         if value > 0
+        and _entry_key(line.project_id, line.task_id, line.non_project_category, days[day])
+        not in kept
     )
     if timesheet.status == Status.REJECTED:
         timesheet.status = Status.DRAFT
@@ -349,7 +390,7 @@ def timesheet_submit(*, acting_user: User, timesheet_id: int) -> Timesheet:
         summary=f"Timesheet of {timesheet.person.name} for {timesheet.week_start} submitted",
     )
     if timesheet.person.manager_id:
-        _notify(
+        notify_people(
             organisation_id=timesheet.organisation_id,
             recipients=[timesheet.person.manager_id],
             actor=acting_user,
@@ -377,12 +418,19 @@ def timesheet_approve(*, acting_user: User, timesheet_id: int) -> Timesheet:
     """Approve a submitted week; its hours become actual work and cost of their tasks."""
     timesheet = _access_for_decision(acting_user, timesheet_id)
     until = locked_until(timesheet.organisation_id)
-    if until is not None and timesheet.entries.filter(date__lte=until).exists():
+    if (
+        until is not None
+        and timesheet.entries.filter(date__lte=until, approved_at__isnull=True).exists()
+    ):
         raise Conflict(f"The books are closed until {until}: reject the week or reopen the period.")
     before = snapshot(timesheet)
+    now = timezone.now()
+    timesheet.entries.filter(approved_at__isnull=True).update(
+        approved_by=acting_user, approved_at=now, rejection_reason="", updated_at=now
+    )
     timesheet.status = Status.APPROVED
     timesheet.decided_by = acting_user
-    timesheet.decided_at = timezone.now()
+    timesheet.decided_at = now
     timesheet.save()
     audit_record(
         actor=acting_user,
@@ -395,7 +443,7 @@ def timesheet_approve(*, acting_user: User, timesheet_id: int) -> Timesheet:
     timesheet_rollup_tasks(
         timesheet.entries.filter(task__isnull=False).values_list("task_id", flat=True)
     )
-    _notify(
+    notify_people(
         organisation_id=timesheet.organisation_id,
         recipients=[timesheet.person.user_id or 0],
         actor=acting_user,
@@ -413,6 +461,10 @@ def timesheet_reject(*, acting_user: User, timesheet_id: int, reason: str) -> Ti
     if not reason.strip():
         raise ValidationFailed({"reason": ["Say what to correct."]})
     before = snapshot(timesheet)
+    # Lines approved already stay approved: only the others go back.
+    timesheet.entries.filter(approved_at__isnull=True).update(
+        rejection_reason=reason.strip()[:300], updated_at=timezone.now()
+    )
     timesheet.status = Status.REJECTED
     timesheet.reject_reason = reason.strip()
     timesheet.decided_by = acting_user
@@ -426,7 +478,7 @@ def timesheet_reject(*, acting_user: User, timesheet_id: int, reason: str) -> Ti
         after=snapshot(timesheet),
         summary=f"Timesheet of {timesheet.person.name} for {timesheet.week_start} rejected",
     )
-    _notify(
+    notify_people(
         organisation_id=timesheet.organisation_id,
         recipients=[timesheet.person.user_id or 0],
         actor=acting_user,
@@ -435,6 +487,133 @@ def timesheet_reject(*, acting_user: User, timesheet_id: int, reason: str) -> Ti
         url=f"/resources/timesheets/mine/?week={timesheet.week_start}",
     )
     return timesheet
+
+
+# -- line by line -------------------------------------------------------------------------------
+
+
+def _lines_for_decision(
+    acting_user: User, timesheet_id: int, entry_ids: Sequence[int]
+) -> tuple[Timesheet, list[TimesheetEntry]]:
+    timesheet = access_timesheet_by_id(acting_user, timesheet_id)
+    every_line, project_ids = line_approval_scope(acting_user, timesheet)
+    if not every_line and not project_ids:
+        raise AccessDenied(
+            "Only a resource manager, the person's manager or the manager of a project "
+            "on the week may decide its lines (and never the lines of one's own week)."
+        )
+    timesheet = Timesheet.objects.select_for_update().select_related("person").get(pk=timesheet.pk)
+    if timesheet.status != Status.SUBMITTED:
+        raise Conflict(f"This week is {timesheet.get_status_display().lower()}, not submitted.")
+    wanted = set(entry_ids)
+    if not wanted:
+        raise ValidationFailed({"entry_ids": ["Choose the lines to decide."]})
+    entries = list(timesheet.entries.filter(pk__in=wanted).order_by("date", "pk"))
+    missing = wanted - {entry.pk for entry in entries}
+    if missing:
+        raise ValidationFailed(
+            {"entry_ids": [f"Not lines of this week: {', '.join(map(str, sorted(missing)))}."]}
+        )
+    if not every_line:
+        outside = [entry for entry in entries if entry.project_id not in project_ids]
+        if outside:
+            raise AccessDenied(
+                "Some of these lines are not on projects you manage: "
+                "the person's manager or a resource manager decides them."
+            )
+    return timesheet, entries
+
+
+def _settle_week(acting_user: User, timesheet: Timesheet) -> Timesheet:
+    """A week whose lines are all decided is approved (every line) or sent back (any rejected)."""
+    entries = list(timesheet.entries.values_list("approved_at", "rejection_reason"))
+    if any(approved is None and not reason for approved, reason in entries):
+        return timesheet
+    before = snapshot(timesheet)
+    reasons = sorted({reason for approved, reason in entries if approved is None and reason})
+    timesheet.status = Status.REJECTED if reasons else Status.APPROVED
+    timesheet.reject_reason = "; ".join(reasons)
+    timesheet.decided_by = acting_user
+    timesheet.decided_at = timezone.now()
+    timesheet.save()
+    verb = "sent back" if reasons else "approved"
+    audit_record(
+        actor=acting_user,
+        action=Action.UPDATE,
+        instance=timesheet,
+        before=before,
+        after=snapshot(timesheet),
+        summary=f"Timesheet of {timesheet.person.name} for {timesheet.week_start} {verb}",
+    )
+    notify_people(
+        organisation_id=timesheet.organisation_id,
+        recipients=[timesheet.person.user_id or 0],
+        actor=acting_user,
+        kind=NotificationKind.TIMESHEET_DECIDED,
+        title=f"Your week of {timesheet.week_start} is {verb}"
+        + (f": {timesheet.reject_reason}" if reasons else ""),
+        url=f"/resources/timesheets/mine/?week={timesheet.week_start}",
+    )
+    return timesheet
+
+
+@transaction.atomic
+def timesheet_entries_approve(
+    *, acting_user: User, timesheet_id: int, entry_ids: Sequence[int]
+) -> Timesheet:
+    """Approve some lines of a submitted week; their hours count as actuals at once.
+
+    The week is approved when its last line is; a line sent back may still be approved.
+    """
+    timesheet, entries = _lines_for_decision(acting_user, timesheet_id, entry_ids)
+    until = locked_until(timesheet.organisation_id)
+    closed = [e for e in entries if e.approved_at is None and until and e.date <= until]
+    if closed:
+        raise Conflict(f"The books are closed until {until}: those hours can no longer count.")
+    now = timezone.now()
+    fresh = [entry for entry in entries if entry.approved_at is None]
+    TimesheetEntry.objects.filter(pk__in=[entry.pk for entry in fresh]).update(
+        approved_by=acting_user, approved_at=now, rejection_reason="", updated_at=now
+    )
+    audit_record(
+        actor=acting_user,
+        action=Action.UPDATE,
+        instance=timesheet,
+        after={"approved": sorted(entry.pk for entry in fresh)},
+        summary=f"{len(fresh)} line(s) of {timesheet.person.name}'s week of "
+        f"{timesheet.week_start} approved",
+    )
+    timesheet_rollup_tasks({entry.task_id for entry in fresh if entry.task_id is not None})
+    return _settle_week(acting_user, timesheet)
+
+
+@transaction.atomic
+def timesheet_entries_reject(
+    *, acting_user: User, timesheet_id: int, entry_ids: Sequence[int], reason: str
+) -> Timesheet:
+    """Send some lines of a submitted week back with a reason; approved lines stay approved."""
+    if not reason.strip():
+        raise ValidationFailed({"reason": ["Say what to correct."]})
+    if len(reason.strip()) > 300:
+        raise ValidationFailed({"reason": ["At most 300 characters."]})
+    timesheet, entries = _lines_for_decision(acting_user, timesheet_id, entry_ids)
+    approved = [entry for entry in entries if entry.approved_at is not None]
+    if approved:
+        raise Conflict(
+            f"{len(approved)} of these lines are approved already: their hours are actuals now."
+        )
+    TimesheetEntry.objects.filter(pk__in=[entry.pk for entry in entries]).update(
+        rejection_reason=reason.strip(), updated_at=timezone.now()
+    )
+    audit_record(
+        actor=acting_user,
+        action=Action.UPDATE,
+        instance=timesheet,
+        after={"rejected": sorted(entry.pk for entry in entries), "reason": reason.strip()},
+        summary=f"{len(entries)} line(s) of {timesheet.person.name}'s week of "
+        f"{timesheet.week_start} sent back",
+    )
+    return _settle_week(acting_user, timesheet)
 
 
 @transaction.atomic
@@ -449,16 +628,13 @@ def locked_period_set(*, acting_user: User, until: dt.date, reason: str = "") ->
         raise ValidationFailed({"until": ["Close a day that has passed."]})
     # Hours in a closed period can no longer change, so a week not yet approved there
     # could never be approved: close only once every such week is decided.
-    waiting = (
-        Timesheet.objects.filter(organisation_id=organisation_id, week_start__lte=until)
-        .exclude(status=Status.APPROVED)
-        .filter(
-            pk__in=TimesheetEntry.objects.filter(date__lte=until, hours__gt=0).values(
-                "timesheet_id"
-            )
-        )
-        .count()
-    )
+    waiting = Timesheet.objects.filter(
+        organisation_id=organisation_id,
+        week_start__lte=until,
+        pk__in=TimesheetEntry.objects.filter(date__lte=until, hours__gt=0)
+        .exclude(approved_entry())
+        .values("timesheet_id"),
+    ).count()
     if waiting:
         raise Conflict(
             f"{waiting} week(s) with hours up to {until} are not approved yet: "
@@ -559,7 +735,7 @@ def timesheet_rollup_tasks(task_ids: Iterable[int]) -> int:
     if not ids:
         return 0
     entries = list(
-        TimesheetEntry.objects.filter(task_id__in=ids, timesheet__status=Status.APPROVED).values(
+        TimesheetEntry.objects.filter(approved_entry(), task_id__in=ids).values(
             "task_id", "timesheet__person_id", "date", "hours"
         )
     )
@@ -647,7 +823,7 @@ def actual_cost_from_timesheets(project: Project) -> TimesheetActuals:
     The seam the finance module calls for actual cost from timesheets.
     """
     entries = list(
-        TimesheetEntry.objects.filter(project=project, timesheet__status=Status.APPROVED).values(
+        TimesheetEntry.objects.filter(approved_entry(), project=project).values(
             "timesheet__person_id", "date", "hours"
         )
     )

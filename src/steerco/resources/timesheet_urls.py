@@ -13,5 +13,6 @@ urlpatterns = [
     path("timesheets/<int:timesheet_id>/", views.detail, name="detail"),
     path("timesheets/<int:timesheet_id>/approve/", views.approve, name="approve"),
     path("timesheets/<int:timesheet_id>/reject/", views.reject, name="reject"),
+    path("timesheets/<int:timesheet_id>/lines/", views.decide_lines, name="decide_lines"),
     path("my-assignments/", views.my_assignments, name="my_assignments"),
 ]

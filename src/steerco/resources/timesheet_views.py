@@ -25,7 +25,7 @@ from steerco.core.errors import Conflict, ValidationFailed
 from steerco.projects.models import Task
 from steerco.resources import timesheet_selectors, timesheet_services
 from steerco.resources.capacity_access import can_edit_capacity
-from steerco.resources.models import LockedPeriod
+from steerco.resources.models import LockedPeriod, Timesheet
 from steerco.resources.timesheet_selectors import GridLine, TimesheetWeek, WorkItem
 from steerco.resources.timesheet_services import DAYS, TimesheetLine
 from steerco.web.decorators import member_required, steerco_user
@@ -33,6 +33,7 @@ from steerco.web.decorators import member_required, steerco_user
 BLANK_ROWS = 3
 LINE_ERROR = re.compile(r"^lines\[(\d+)\]")
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+DECIDED = ("approved", "rejected", "partly_approved")
 
 
 def _week_start(value: str | None) -> dt.date:
@@ -131,7 +132,12 @@ def _grid_context(
             "errors": line_errors.get(index, []),
             "total": _shown(line.total),
             "cells": [
-                {"day": day, "value": _shown(line.hours[day]), "locked": locked[day]}
+                {
+                    "day": day,
+                    "value": _shown(line.hours[day]),
+                    # Approved hours are actuals already: they stay as they are.
+                    "locked": locked[day] or line.decision == "approved",
+                }
                 for day in range(DAYS)
             ],
         }
@@ -164,6 +170,8 @@ def _grid_context(
         "week_total": _shown(week.total) or "0",
         "general_errors": general,
         "row_count": len(rows),
+        "show_decisions": week.status == Timesheet.Status.SUBMITTED
+        or any(line.decision in DECIDED for line in week.lines),
     }
 
 
@@ -242,7 +250,47 @@ def detail(request: HttpRequest, timesheet_id: int) -> HttpResponse:
     week = timesheet_selectors.timesheet_detail(user=user, timesheet_id=timesheet_id)
     context = _grid_context(replace(week, can_edit=False), {})
     context["decidable"] = week.can_approve
+    context["decidable_lines"] = week.can_decide_lines
     return render(request, "timesheets/detail.html", context)
+
+
+@require_POST
+@member_required
+def decide_lines(request: HttpRequest, timesheet_id: int) -> HttpResponse:
+    """Approve or send back the ticked lines of a week (each line: its entries, one a day)."""
+    user = steerco_user(request)
+    week = timesheet_selectors.timesheet_detail(user=user, timesheet_id=timesheet_id)
+    picked = set(request.POST.getlist("line"))
+    entry_ids = [pk for line in week.lines if line.item.value in picked for pk in line.entry_ids]
+    approving = request.POST.get("action") != "reject"
+    try:
+        if approving:
+            timesheet = timesheet_services.timesheet_entries_approve(
+                acting_user=user, timesheet_id=timesheet_id, entry_ids=entry_ids
+            )
+        else:
+            timesheet = timesheet_services.timesheet_entries_reject(
+                acting_user=user,
+                timesheet_id=timesheet_id,
+                entry_ids=entry_ids,
+                reason=request.POST.get("reason", ""),
+            )
+    except ValidationFailed as failure:
+        messages.error(
+            request, " ".join(text for texts in failure.errors.values() for text in texts)
+        )
+        return redirect("timesheets:detail", timesheet_id=timesheet_id)
+    except Conflict as failure:
+        messages.error(request, str(failure))
+        return redirect("timesheets:detail", timesheet_id=timesheet_id)
+    lines = len({value for value in picked})
+    done = "approved" if approving else "sent back"
+    messages.success(
+        request, f"{lines} line(s) {done}; the week is {timesheet.get_status_display().lower()}."
+    )
+    if timesheet.status == Timesheet.Status.SUBMITTED:
+        return redirect("timesheets:detail", timesheet_id=timesheet_id)
+    return redirect("timesheets:approvals")
 
 
 @require_POST
