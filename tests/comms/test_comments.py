@@ -231,15 +231,14 @@ def test_digest_collects_what_waited_and_sends_one_email(
         services.digest_send(period="hourly")
 
 
-def test_rows_written_directly_by_other_apps_are_emailed_by_the_sweep(world: World) -> None:
-    from steerco.governance.notify import notify
-
-    notify(
-        recipients=[world.member],
+def test_rows_not_yet_emailed_are_emailed_by_the_sweep(world: World) -> None:
+    # A row whose after-commit e-mail never left (a crash between commit and send).
+    Notification.objects.create(
+        organisation=world.org.organisation,
+        recipient=world.member,
         actor=world.manager,
         kind=NotificationKind.GATE_REVIEW_REQUESTED,
         title="Gate G1 requested",
-        organisation_id=world.org.organisation.pk,
     )
     assert services.notification_email_pending() == 1
     assert mail.outbox[0].subject == "[Steerco] Gate G1 requested"

@@ -9,7 +9,7 @@ from django.core import mail
 
 from steerco.cli import main
 from steerco.comms import services
-from steerco.comms.models import Comment, Notification, NotificationPreference
+from steerco.comms.models import Comment, Notification, NotificationPreference, WebhookDelivery
 from tests.comms.conftest import World
 
 pytestmark = pytest.mark.django_db
@@ -121,3 +121,35 @@ def test_cli_digest(world: World, capsys: Any) -> None:
     assert len(mail.outbox) == 1
     assert main(["comms", "deliver-webhooks"]) == 0
     assert "0 delivery attempt(s)" in capsys.readouterr().out
+
+
+def test_webhook_page_lists_the_catalogue_and_recent_deliveries(
+    world: World, page_client: Any, django_assert_max_num_queries: Any
+) -> None:
+    webhook, _ = services.webhook_create(
+        acting_user=world.pmo,
+        name="Chat",
+        url="https://chat.example.com/h",
+        events=["gate_review.decided"],
+    )
+    for n in range(12):
+        services.webhook_dispatch(
+            organisation_id=world.org.organisation.pk,
+            event="gate_review.decided",
+            payload={"n": n},
+        )
+    WebhookDelivery.objects.filter(webhook=webhook).update(
+        status="failed", attempts=6, response_code=503, last_error="HTTP 503 Service Unavailable"
+    )
+    client = page_client(world.pmo)
+    client.get("/comms/webhooks/")
+    with django_assert_max_num_queries(10):
+        page = client.get("/comms/webhooks/")
+    assert page.status_code == 200
+    assert b"Recent deliveries to Chat" in page.content
+    assert page.content.count(b"HTTP 503 Service Unavailable") == 10  # the latest ten
+    assert b"<code>qa_finding.overdue</code>" in page.content
+    refused = client.post(
+        "/comms/webhooks/", {"name": "Typo", "url": "https://x.example.com", "events": "gate"}
+    )
+    assert b"Unknown event(s) gate" in refused.content

@@ -1,4 +1,6 @@
-"""``steerco comms ...``: e-mail digests and webhook retries, for cron.
+"""``steerco comms ...``: e-mail digests and webhook retries, by hand.
+
+The worker runs each of these on its own schedule (``steerco jobs periodic`` lists them).
 
 - ``steerco comms digest --period daily|weekly`` e-mails each user who chose that digest one
   summary of their notifications not yet e-mailed; prints how many digests went out.

@@ -4,6 +4,9 @@
   reminds each running project's manager, once per period, of a missing status report;
   run it daily from cron (or let the worker run the ``governance.status_report_reminders``
   job). Prints one line per report due.
+- ``steerco governance remind-qa-findings [--date D] [--organisation CODE] [--dry-run]``
+  reminds each owner, once, of an open QA finding whose action is past its due date (or let
+  the worker run the ``governance.qa_finding_reminders`` job).
 - ``steerco governance gates --project CODE [--organisation CODE] [--json]`` lists the gates
   of the project's methodology and where the project stands at each; for the next gate it
   shows what the automatic criteria say today.
@@ -31,6 +34,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     remind.add_argument("--organisation", help="organisation code (default: all)")
     remind.add_argument("--dry-run", action="store_true", help="list what is due, send nothing")
     remind.set_defaults(func=run_remind)
+
+    findings = sub.add_parser(
+        "remind-qa-findings", help="remind owners of QA finding actions past their due date"
+    )
+    findings.add_argument("--date", type=datetime.date.fromisoformat, help="today (YYYY-MM-DD)")
+    findings.add_argument("--organisation", help="organisation code (default: all)")
+    findings.add_argument("--dry-run", action="store_true", help="list what is overdue only")
+    findings.set_defaults(func=run_remind_findings)
 
     gates = sub.add_parser("gates", help="list a project's gates and where it stands")
     gates.add_argument("--project", required=True, help="project code")
@@ -74,6 +85,31 @@ def run_remind(args: argparse.Namespace) -> int:
             f"{report.period.due}\t{action} {manager or '(no manager)'}"
         )
     print(f"{len(run.due)} reports due, {len(run.notified)} reminders sent.")
+    return 0
+
+
+def run_remind_findings(args: argparse.Namespace) -> int:
+    setup_django()
+    from steerco.governance.gate_services import qa_finding_reminders
+
+    run = qa_finding_reminders(
+        today=args.date,
+        organisation_ids=_organisation_ids(args.organisation),
+        dry_run=args.dry_run,
+    )
+    reminded = {finding.pk for finding in run.notified}
+    for finding in run.overdue:
+        if args.dry_run:
+            action = "would remind"
+        elif finding.pk in reminded:
+            action = "reminded"
+        else:
+            action = "already reminded"
+        print(
+            f"{finding.review.project.code}\tfinding {finding.pk}\t{finding.severity}\t"
+            f"due {finding.due_date}\t{action} {finding.owner}"
+        )
+    print(f"{len(run.overdue)} finding actions overdue, {len(run.notified)} reminders sent.")
     return 0
 
 

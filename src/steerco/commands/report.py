@@ -5,8 +5,9 @@
   organisation sees it. ``--organisation`` may be left out when there is one organisation.
   Prints the file, its page count and its pages.
 - ``steerco report send [--date D] [--organisation CODE] [--dry-run]`` emails each executive
-  pack subscriber whose pack is due (daily, weekly or monthly) with the PDF attached. Run it
-  daily from cron; running it twice on a day sends nothing twice. Prints one line per pack due.
+  pack subscriber whose pack is due (daily, weekly or monthly) with the PDF attached. The
+  worker does this every morning by itself (``reports.deliver_packs``); running it again on a
+  day sends nothing twice. Prints one line per pack due.
 """
 
 from __future__ import annotations

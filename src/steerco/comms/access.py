@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import Model
+from django.urls import reverse
 
 from steerco.accounts.models import Role, User
 from steerco.comms.models import CalendarFeedToken, Comment, Notification, Webhook
@@ -34,41 +35,57 @@ class CommentTarget:
     object: Model
     project: Project
     label: str
+    url: str = ""  # the page that shows the object and its comments
 
 
 def _project_target(user: User, object_id: int) -> CommentTarget:
     project = access_project_by_id(user, object_id)
-    return CommentTarget("projects.project", project, project, f"{project.code} {project.name}")
+    return CommentTarget(
+        "projects.project",
+        project,
+        project,
+        f"{project.code} {project.name}",
+        reverse("projects:detail", args=[project.pk]),
+    )
 
 
 def _task_target(user: User, object_id: int) -> CommentTarget:
     task = access_task_by_id(user, object_id)
-    return CommentTarget("projects.task", task, task.project, f"{task.project.code}: {task.name}")
+    url = reverse("schedule:page", args=[task.project_id]) + f"?task={task.pk}"
+    return CommentTarget(
+        "projects.task", task, task.project, f"{task.project.code}: {task.name}", url
+    )
 
 
 def _raid_target(user: User, object_id: int) -> CommentTarget:
     from steerco.governance.access import access_raid_item_by_id
 
     item = access_raid_item_by_id(user, object_id)
-    return CommentTarget("governance.raiditem", item, item.project, f"{item.project.code}: {item}")
+    return CommentTarget(
+        "governance.raiditem",
+        item,
+        item.project,
+        f"{item.project.code}: {item}",
+        reverse("governance:raid_edit", args=[item.pk]),
+    )
 
 
 def _gate_review_target(user: User, object_id: int) -> CommentTarget:
     from steerco.governance.access import access_gate_review_by_id
 
     review = access_gate_review_by_id(user, object_id)
-    return CommentTarget(
-        "governance.gatereview", review, review.project, f"{review.project.code}: {review}"
-    )
+    label = f"{review.project.code}: gate {review.gate.code} {review.gate.name}"
+    url = reverse("governance:gate_review", args=[review.pk])
+    return CommentTarget("governance.gatereview", review, review.project, label, url)
 
 
 def _status_report_target(user: User, object_id: int) -> CommentTarget:
     from steerco.governance.access import access_status_report_by_id
 
     report = access_status_report_by_id(user, object_id)
-    return CommentTarget(
-        "governance.statusreport", report, report.project, f"{report.project.code}: {report}"
-    )
+    label = f"{report.project.code}: status report of {report.period_start:%d %b %Y}"
+    url = reverse("governance:status_report", args=[report.pk])
+    return CommentTarget("governance.statusreport", report, report.project, label, url)
 
 
 # The kinds of object that take comments; each loader applies that object's access rule.

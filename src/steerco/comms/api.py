@@ -20,6 +20,7 @@ from ninja.responses import Status
 from steerco.api.helpers import request_user
 from steerco.comms import selectors, services
 from steerco.comms.access import access_comment_target, access_webhook_by_id
+from steerco.comms.events import WEBHOOK_EVENTS
 from steerco.comms.models import ActivityEvent, Comment, Notification, Webhook, WebhookDelivery
 
 router = Router(tags=["comms"])
@@ -304,6 +305,18 @@ class DeliveryOut(Schema):
     next_attempt_at: datetime.datetime | None
     delivered_at: datetime.datetime | None
     created_at: datetime.datetime
+
+
+class WebhookEventOut(Schema):
+    name: str
+    description: str
+
+
+@router.get("/webhook-events", response=list[WebhookEventOut])
+def webhook_event_list(request: HttpRequest) -> list[dict[str, str]]:
+    """The events a webhook may listen to (the catalogue is the same for everyone)."""
+    request_user(request)
+    return [{"name": event.name, "description": event.description} for event in WEBHOOK_EVENTS]
 
 
 @router.get("/webhooks", response=list[WebhookOut])

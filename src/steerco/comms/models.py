@@ -158,6 +158,7 @@ class Subscription(TimeStampedModel):
 
     class Frequency(models.TextChoices):
         IMMEDIATE = "immediate", "As it happens"
+        DAILY = "daily", "Daily"
         WEEKLY = "weekly", "Weekly"
         MONTHLY = "monthly", "Monthly"
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from steerco.accounts.models import User
-from steerco.comms.access import CommentTarget, require_webhook_manager
+from steerco.comms.access import CommentTarget, can_see_project, require_webhook_manager
 from steerco.comms.models import (
     ActivityEvent,
     CalendarFeedToken,
@@ -34,6 +34,44 @@ def comments_of(target: CommentTarget) -> QuerySet[Comment]:
         .select_related("author")
         .order_by("created_at", "id")
     )
+
+
+MENTION_SUGGESTIONS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class MentionSuggestion:
+    username: str
+    name: str
+
+
+def mention_suggestions(
+    target: CommentTarget, *, typed: str, author: User
+) -> list[MentionSuggestion]:
+    """Colleagues whose username or name starts with ``typed`` and who see the target.
+
+    The same people a mention would notify, so that the list never offers a name that
+    would reveal the project to someone outside it.
+    """
+    typed = typed.strip().lstrip("@")
+    people = User.objects.filter(
+        organisation_id=target.project.organisation_id, is_active=True
+    ).exclude(pk=author.pk)
+    if typed:
+        people = people.filter(
+            Q(username__istartswith=typed)
+            | Q(first_name__istartswith=typed)
+            | Q(last_name__istartswith=typed)
+        )
+    suggestions: list[MentionSuggestion] = []
+    # A few more candidates than shown: some may not see the project.
+    for person in people.order_by("username")[: MENTION_SUGGESTIONS * 3]:
+        if can_see_project(person, target.project):
+            name = person.get_full_name() or person.username
+            suggestions.append(MentionSuggestion(person.username, name))
+        if len(suggestions) == MENTION_SUGGESTIONS:
+            break
+    return suggestions
 
 
 def notifications_of(user: User, *, unread_only: bool = False) -> QuerySet[Notification]:

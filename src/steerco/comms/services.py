@@ -32,6 +32,7 @@ from steerco.comms.access import (
     can_see_project,
     require_webhook_manager,
 )
+from steerco.comms.events import WEBHOOK_EVENT_NAMES, unknown_events
 from steerco.comms.models import (
     ActivityEvent,
     CalendarFeedToken,
@@ -95,9 +96,9 @@ def notification_send(
 ) -> list[Notification]:
     """Notify each distinct active recipient (never the actor) as their preferences say.
 
-    The same contract as ``steerco.governance.notify.notify`` plus preferences and e-mail:
-    a recipient who turned both channels off gets nothing; one who wants e-mail only gets a
-    row already marked read (it is the record of what was sent).
+    Recipients of another organisation are skipped. A recipient who turned both channels off
+    gets nothing; one who wants e-mail only gets a row already marked read (it is the record
+    of what was sent). Rows are written in the caller's transaction; e-mail leaves after commit.
     """
     people: dict[int, User] = {}
     for person in recipients:
@@ -132,16 +133,20 @@ def notification_send(
     return created
 
 
-def notification_email_pending(*, notification_ids: Iterable[int] | None = None) -> int:
+def notification_email_pending(
+    *, notification_ids: Iterable[int] | None = None, organisation_ids: Iterable[int] | None = None
+) -> int:
     """E-mail the notifications not yet e-mailed whose recipients want each one by e-mail.
 
-    Rows that another app wrote directly (``governance.notify``) are sent too when called
-    without ``notification_ids``. Digest kinds wait for :func:`digest_send`.
+    Without ``notification_ids`` it sweeps every row not yet e-mailed (a missed after-commit
+    send, rows written by hand). Digest kinds wait for :func:`digest_send`.
     Returns how many e-mails went out.
     """
     pending = Notification.objects.filter(emailed_at__isnull=True).select_related("recipient")
     if notification_ids is not None:
         pending = pending.filter(pk__in=list(notification_ids))
+    if organisation_ids is not None:
+        pending = pending.filter(organisation_id__in=list(organisation_ids))
     sent = 0
     rows = list(pending)
     preferences = {
@@ -245,6 +250,8 @@ def comment_create(
     """Comment on a visible object; mention and notify; the author follows the object."""
     target = access_comment_target(acting_user, content_type, object_id)
     body = _clean_body(body)
+    # Written through the API there is no page to go back to: the object's own page then.
+    url = url or target.url
     django_type = ContentType.objects.get_for_model(target.object)
     parent = None
     if parent_id is not None:
@@ -314,7 +321,7 @@ def comment_create(
 
 
 @transaction.atomic
-def comment_update(*, acting_user: User, comment_id: int, body: str) -> Comment:
+def comment_update(*, acting_user: User, comment_id: int, body: str, url: str = "") -> Comment:
     """Edit one's own comment; people newly mentioned are told, the others are not again."""
     comment = access_comment_by_id(acting_user, comment_id, for_edit=True)
     before = snapshot(comment)
@@ -329,15 +336,22 @@ def comment_update(*, acting_user: User, comment_id: int, body: str) -> Comment:
         if user.pk not in already
     ]
     Mention.objects.bulk_create([Mention(comment=comment, user=user) for user in newly])
-    notification_send(
-        recipients=newly,
-        actor=acting_user,
-        kind=NotificationKind.MENTION,
-        title=f"{acting_user.get_full_name() or acting_user.username} mentioned you on "
-        f"{comment.project.code}",
-        body=comment.body[:500],
-        organisation_id=comment.organisation_id,
-    )
+    if newly:
+        target = access_comment_target(
+            acting_user,
+            f"{comment.content_type.app_label}.{comment.content_type.model}",
+            comment.object_id,
+        )
+        notification_send(
+            recipients=newly,
+            actor=acting_user,
+            kind=NotificationKind.MENTION,
+            title=f"{acting_user.get_full_name() or acting_user.username} mentioned you on "
+            f"{target.label}",
+            body=comment.body[:500],
+            url=url or target.url,
+            organisation_id=comment.organisation_id,
+        )
     audit_record(
         actor=acting_user, action="update", instance=comment, before=before, after=snapshot(comment)
     )
@@ -422,6 +436,11 @@ def _validate_webhook(name: str, url: str, events: list[str]) -> None:
         errors["url"] = ["Use an http:// or https:// address."]
     if any(not isinstance(event, str) or not event for event in events):
         errors["events"] = ["Events are non-empty names."]
+    elif unknown := unknown_events(events):
+        errors["events"] = [
+            f"Unknown event(s) {', '.join(unknown)}; choose among "
+            f"{', '.join(sorted(WEBHOOK_EVENT_NAMES))}."
+        ]
     if errors:
         raise ValidationFailed(errors)
 
@@ -576,12 +595,16 @@ def webhook_deliver(*, delivery_id: int, now: datetime.datetime | None = None) -
     return delivery
 
 
-def webhook_deliver_due(*, now: datetime.datetime | None = None) -> list[WebhookDelivery]:
-    """Attempt every pending delivery whose retry time has come (cron or the CLI)."""
+def webhook_deliver_due(
+    *, now: datetime.datetime | None = None, organisation_ids: Iterable[int] | None = None
+) -> list[WebhookDelivery]:
+    """Attempt every pending delivery whose retry time has come (the worker's schedule, CLI)."""
     now = now or timezone.now()
     due = WebhookDelivery.objects.filter(
         status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now
     ).values_list("pk", flat=True)
+    if organisation_ids is not None:
+        due = due.filter(webhook__organisation_id__in=list(organisation_ids))
     return [webhook_deliver(delivery_id=pk, now=now) for pk in list(due)]
 
 
@@ -615,7 +638,12 @@ def calendar_feed_token_revoke(*, acting_user: User, token_id: int) -> CalendarF
 # Digests
 
 
-def digest_send(*, period: str, now: datetime.datetime | None = None) -> int:
+def digest_send(
+    *,
+    period: str,
+    now: datetime.datetime | None = None,
+    organisation_ids: Iterable[int] | None = None,
+) -> int:
     """E-mail each user who chose a ``period`` digest one summary of those notifications.
 
     Covers notifications of the digest kinds not yet e-mailed (whenever they arrived, so a
@@ -625,9 +653,10 @@ def digest_send(*, period: str, now: datetime.datetime | None = None) -> int:
         raise ValidationFailed({"period": ["Choose daily or weekly."]})
     now = now or timezone.now()
     kinds_by_user: dict[int, set[str]] = {}
-    for user_id, kind in NotificationPreference.objects.filter(
-        digest=period, email=True
-    ).values_list("user_id", "kind"):
+    preferences = NotificationPreference.objects.filter(digest=period, email=True)
+    if organisation_ids is not None:
+        preferences = preferences.filter(user__organisation_id__in=list(organisation_ids))
+    for user_id, kind in preferences.values_list("user_id", "kind"):
         kinds_by_user.setdefault(user_id, set()).add(kind)
     sent = 0
     for user_id, kinds in kinds_by_user.items():

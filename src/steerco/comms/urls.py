@@ -27,6 +27,12 @@ urlpatterns = [
         views.comments_panel,
         name="comments",
     ),
+    path(
+        "mentions/<str:content_type>/<int:object_id>/",
+        views.mention_suggestions,
+        name="mention_suggestions",
+    ),
+    path("comments/<int:comment_id>/edit/", views.comment_edit, name="comment_edit"),
     path("comments/<int:comment_id>/delete/", views.comment_delete, name="comment_delete"),
     path("projects/<int:project_id>/activity/", views.project_activity, name="project_activity"),
     path(

@@ -7,7 +7,8 @@ from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -17,7 +18,8 @@ from steerco.comms.access import (
     access_comment_target,
     can_manage_webhooks,
 )
-from steerco.comms.models import NotificationKind, NotificationPreference
+from steerco.comms.events import WEBHOOK_EVENTS
+from steerco.comms.models import NotificationKind, NotificationPreference, WebhookDelivery
 from steerco.core.errors import NotFound, ValidationFailed
 from steerco.portfolios.access import access_portfolio_by_id
 from steerco.projects.access import access_project_by_id
@@ -157,6 +159,40 @@ def comments_panel(request: HttpRequest, content_type: str, object_id: int) -> H
     return render(request, template, context)
 
 
+@require_GET
+@member_required
+def mention_suggestions(request: HttpRequest, content_type: str, object_id: int) -> JsonResponse:
+    """Who the author may mention on this object, for the comment box's suggestions."""
+    user = steerco_user(request)
+    target = access_comment_target(user, content_type, object_id)
+    suggestions = selectors.mention_suggestions(target, typed=request.GET.get("q", ""), author=user)
+    return JsonResponse({"people": [{"username": s.username, "name": s.name} for s in suggestions]})
+
+
+@require_POST
+@member_required
+def comment_edit(request: HttpRequest, comment_id: int) -> HttpResponse:
+    """The author rewrites a comment; the panel comes back with it (or with the error)."""
+    user = steerco_user(request)
+    comment = access_comment_by_id(user, comment_id, for_edit=True)
+    content_type = f"{comment.content_type.app_label}.{comment.content_type.model}"
+    object_id = comment.object_id
+    error = None
+    try:
+        services.comment_update(
+            acting_user=user,
+            comment_id=comment_id,
+            body=request.POST.get("body", ""),
+            url=_page_of(request, content_type, object_id),
+        )
+    except ValidationFailed as failure:
+        error = "; ".join(m for messages_ in failure.errors.values() for m in messages_)
+    context = _comments_context(request, content_type, object_id)
+    context.update({"error": error, "body": ""})
+    template = "comms/_comments.html" if request.htmx else "comms/comments.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
+
+
 @require_POST
 @member_required
 def comment_delete(request: HttpRequest, comment_id: int) -> HttpResponse:
@@ -219,10 +255,13 @@ def webhooks(request: HttpRequest) -> HttpResponse:
         request,
         "comms/webhooks.html",
         {
-            "webhooks": selectors.webhooks_of(user).prefetch_related("deliveries"),
+            "webhooks": selectors.webhooks_of(user).prefetch_related(
+                Prefetch("deliveries", WebhookDelivery.objects.order_by("-created_at", "-id"))
+            ),
             "new_secret": new_secret,
             "error": error,
             "can_manage": can_manage_webhooks(user),
+            "event_catalogue": WEBHOOK_EVENTS,
         },
     )
 

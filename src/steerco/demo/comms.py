@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from steerco.accounts.models import User
+from steerco.comms import events
 from steerco.comms.models import (
     ActivityEvent,
     Comment,
@@ -18,6 +21,8 @@ from steerco.comms.models import (
     NotificationKind,
     NotificationPreference,
     Subscription,
+    Webhook,
+    WebhookDelivery,
 )
 from steerco.demo import catalogue, dates
 from steerco.demo.bulk import insert_objects
@@ -73,6 +78,29 @@ RISK_THREADS = [
     ]),
 ]  # fmt: skip
 
+TASK_THREADS = [
+    Thread([
+        ("pm", "@{member} this task is on the critical path now: any slip moves go-live. Can you "
+         "give me a realistic finish date by Friday?"),
+        ("member", "@{pm} realistic finish is two days after plan; I'll update the percent "
+         "complete tonight."),
+    ]),
+    Thread([
+        ("pmo", "@{pm} the actual hours booked here are well above the estimate. Is the "
+         "remaining duration still right?"),
+        ("pm", "Good catch @pmo, re-estimated: three more days. The schedule is updated."),
+    ]),
+]  # fmt: skip
+
+GATE_THREADS = [
+    Thread([
+        ("pm", "@{decider} the conditions are in hand: the open checklist items will be closed "
+         "before the due date."),
+        ("decider", "Thanks @{pm}. Please attach the evidence to the checklist so that the PMO "
+         "can close the conditions."),
+    ]),
+]  # fmt: skip
+
 REPORT_THREADS = [
     Thread([
         ("exec", "@{pm} good, clear report. For the board, can you put a number on the cost of "
@@ -92,8 +120,10 @@ def build_comms(context: DemoContext) -> None:
     insert_objects(mentions)
     notifications = _notifications(context, comments, mentions)
     insert_objects(notifications, keep_timestamps=True)
-    insert_objects(_activity(context, types, comments), keep_timestamps=True)
+    activity = _activity(context, types, comments)
+    insert_objects(activity, keep_timestamps=True)
     _subscriptions(context, types)
+    _webhooks(context, activity)
 
 
 def _comments(
@@ -148,6 +178,7 @@ def _comments(
         report = reports.get(project.pk)
         if report is not None and spec.health != "green":
             targets.append((REPORT_THREADS[0], report, names))
+        targets.extend(_task_and_gate_targets(context, spec.code, names))
         for thread, target, people in targets:
             parent: Comment | None = None
             for author_key, template in thread.messages:
@@ -175,6 +206,37 @@ def _comments(
                         mentions.append(Mention(comment=comment, user=user))
     _gate_and_change_comments(context, types, comments, mentions)
     return comments, mentions
+
+
+def _task_and_gate_targets(
+    context: DemoContext, code: str, names: dict[str, User]
+) -> list[tuple[Thread, models.Model, dict[str, User]]]:
+    """A conversation on a task under way (every other project) and on a conditional gate."""
+    rng = rng_for("task-and-gate-comments", code)
+    targets: list[tuple[Thread, models.Model, dict[str, User]]] = []
+    under_way = [
+        info
+        for info in context.plans[code].tasks
+        if info.actual_start and not info.actual_finish and not info.is_milestone
+    ]
+    if under_way and int(code[-1]) % 2 == 0:
+        info = rng.choice(under_way)
+        task = Task(pk=info.task_id, project=context.projects[code])
+        people = dict(names)
+        if info.person_id is not None and info.person_id in context.person_users:
+            people["member"] = context.person_users[info.person_id]
+        targets.append((rng.choice(TASK_THREADS), task, people))
+    review = (
+        GateReview.objects.filter(
+            project=context.projects[code], status=GateReview.Status.APPROVED_WITH_CONDITIONS
+        )
+        .select_related("decision_by")
+        .order_by("-decided_at")
+        .first()
+    )
+    if review is not None and review.decision_by is not None:
+        targets.append((GATE_THREADS[0], review, {**names, "decider": review.decision_by}))
+    return targets
 
 
 def _gate_and_change_comments(
@@ -584,3 +646,113 @@ def _subscriptions(context: DemoContext, types: dict[type[models.Model], Content
             ),
         ]
     )
+
+
+# Webhooks: a chat channel of the PMO and the intranet's status page, with a short history of
+# deliveries made from the feed's own events. Nothing is sent while loading: the rows say what
+# was sent, as ``comms.services.webhook_deliver`` would have recorded it.
+
+VERB_EVENTS = {
+    "requested gate review": events.GATE_REVIEW_REQUESTED,
+    "submitted change request": events.CHANGE_REQUEST_SUBMITTED,
+    "escalated risk": events.RAID_ITEM_ESCALATED,
+    "submitted status report": events.STATUS_REPORT_SUBMITTED,
+}
+HISTORY_FROM = dt.datetime(2026, 10, 19, 0, 0, tzinfo=dates.LONDON)
+
+
+def _event_of(verb: str) -> str | None:
+    if verb in VERB_EVENTS:
+        return VERB_EVENTS[verb]
+    if verb.endswith(" change request"):
+        return events.CHANGE_REQUEST_DECIDED
+    if verb.endswith(" gate"):
+        return events.GATE_REVIEW_DECIDED
+    return None
+
+
+def _demo_secret(name: str) -> str:
+    # Deterministic, so that two loads give the same rows; a real webhook's is random.
+    return hashlib.sha256(f"steerco-demo-webhook:{name}".encode()).hexdigest()
+
+
+def _payload(activity: ActivityEvent, event: str) -> dict[str, Any]:
+    """The payload ``activity_record`` sends, without database ids (they differ per load)."""
+    return {
+        "event": event,
+        "occurred_at": activity.created_at.isoformat(),
+        "actor": activity.actor.username if activity.actor else None,
+        "verb": activity.verb,
+        "target": {
+            "type": activity.content_type.model if activity.content_type else None,
+            "label": activity.target_label,
+        },
+        "project": {"code": activity.project.code} if activity.project else None,
+        "data": activity.data,
+    }
+
+
+def _webhooks(context: DemoContext, activity: list[ActivityEvent]) -> None:
+    chat = Webhook.objects.create(
+        organisation=context.organisation,
+        name="PMO channel (team chat)",
+        url="https://chat.example.com/hooks/steerco-pmo",
+        secret=_demo_secret("chat"),
+        events=[
+            events.GATE_REVIEW_REQUESTED,
+            events.GATE_REVIEW_DECIDED,
+            events.CHANGE_REQUEST_SUBMITTED,
+            events.CHANGE_REQUEST_DECIDED,
+            events.RAID_ITEM_ESCALATED,
+            events.RISK_HIGH_RAISED,
+        ],
+        created_by=context.users["pmo"],
+    )
+    intranet = Webhook.objects.create(
+        organisation=context.organisation,
+        name="Intranet status page",
+        url="https://intranet.example.org/steerco/status-reports",
+        secret=_demo_secret("intranet"),
+        events=[events.STATUS_REPORT_SUBMITTED, events.STATUS_REPORT_DUE],
+        created_by=context.users["pmo"],
+    )
+    deliveries: list[WebhookDelivery] = []
+    for row in sorted(activity, key=lambda row: (row.created_at, row.verb, row.target_label)):
+        event = _event_of(row.verb)
+        if event is None or row.created_at < HISTORY_FROM:
+            continue
+        webhook = chat if event in chat.events else intranet
+        if event not in webhook.events:
+            continue
+        sent = row.created_at + dt.timedelta(seconds=2)
+        deliveries.append(
+            WebhookDelivery(
+                webhook=webhook,
+                event=event,
+                payload=_payload(row, event),
+                status=WebhookDelivery.Status.SUCCEEDED,
+                attempts=1,
+                response_code=200,
+                delivered_at=sent,
+                created_at=row.created_at,
+                updated_at=sent,
+            )
+        )
+    intranet_rows = [row for row in deliveries if row.webhook is intranet]
+    if len(intranet_rows) >= 2:
+        # The intranet was down for maintenance one evening: the first attempt of one
+        # delivery got a 503 and the retry a minute later went through.
+        retried = intranet_rows[-2]
+        retried.attempts = 2
+        retried.delivered_at = retried.created_at + dt.timedelta(minutes=1, seconds=3)
+        retried.updated_at = retried.delivered_at
+        # And one was given up after six attempts (1, 2, 4, 8 and 16 minutes apart) while
+        # the page was being moved; the PMO re-posted it by hand.
+        failed = intranet_rows[-1]
+        failed.status = WebhookDelivery.Status.FAILED
+        failed.attempts = 6
+        failed.response_code = 503
+        failed.last_error = "HTTP 503 Service Unavailable"
+        failed.delivered_at = None
+        failed.updated_at = failed.created_at + dt.timedelta(minutes=31)
+    insert_objects(deliveries, keep_timestamps=True)

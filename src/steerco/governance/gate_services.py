@@ -10,7 +10,8 @@ project stage through ``projects.services.project_change_stage(via_gate=True)``.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypedDict
 
 from django.db import IntegrityError, transaction
@@ -19,7 +20,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from steerco.accounts.models import User
-from steerco.comms.models import NotificationKind
+from steerco.comms import events
+from steerco.comms.models import Notification, NotificationKind
+from steerco.comms.services import activity_record, notification_send
 from steerco.core.access import has_role
 from steerco.core.audit import audit_record, snapshot
 from steerco.core.errors import AccessDenied, Conflict, ValidationFailed
@@ -46,7 +49,6 @@ from steerco.governance.models import (
     QaFinding,
     QaReview,
 )
-from steerco.governance.notify import notify, record_activity
 from steerco.governance.validation import (
     NOT_FOUND,
     Errors,
@@ -209,7 +211,7 @@ def gate_review_request(*, acting_user: User, project_id: int, gate_id: int) -> 
         after=snapshot(review),
         summary=f"Requested gate {gate.code} {gate.name} for {project.code}",
     )
-    notify(
+    notification_send(
         recipients=_deciders(gate, project.organisation_id),
         actor=acting_user,
         kind=NotificationKind.GATE_REVIEW_REQUESTED,
@@ -218,12 +220,14 @@ def gate_review_request(*, acting_user: User, project_id: int, gate_id: int) -> 
         url=_review_url(review),
         organisation_id=project.organisation_id,
     )
-    record_activity(
+    activity_record(
         actor=acting_user,
         verb="requested gate",
         target=review,
         label=f"{gate.code} {gate.name}",
         project=project,
+        data={"gate": gate.code, "url": _review_url(review)},
+        event=events.GATE_REVIEW_REQUESTED,
     )
     return review
 
@@ -393,7 +397,7 @@ def gate_review_decide(
     if decision != GateReview.Status.REJECTED:
         _move_project(acting_user, review)
     verdict = review.get_status_display().lower()
-    notify(
+    notification_send(
         recipients=[review.requested_by, project.manager, project.sponsor],
         actor=acting_user,
         kind=NotificationKind.GATE_REVIEW_DECIDED,
@@ -402,12 +406,20 @@ def gate_review_decide(
         url=_review_url(review),
         organisation_id=project.organisation_id,
     )
-    record_activity(
+    activity_record(
         actor=acting_user,
         verb=f"{verdict} gate",
         target=review,
         label=f"{review.gate.code} {review.gate.name}",
         project=project,
+        data={
+            "gate": review.gate.code,
+            "decision": review.status,
+            "conditions": review.conditions,
+            "conditions_due": review.conditions_due.isoformat() if review.conditions_due else None,
+            "url": _review_url(review),
+        },
+        event=events.GATE_REVIEW_DECIDED,
     )
     return review
 
@@ -504,7 +516,7 @@ def qa_review_create(*, acting_user: User, project_id: int, fields: QaReviewFiel
         summary=f"Scheduled QA review '{review.title}' of {project.code}",
     )
     if review.reviewer is not None:
-        notify(
+        notification_send(
             recipients=[review.reviewer],
             actor=acting_user,
             kind=NotificationKind.ASSIGNMENT,
@@ -587,7 +599,7 @@ def qa_finding_create(*, acting_user: User, review_id: int, fields: QaFindingFie
         after=snapshot(finding),
         summary=f"Recorded a {finding.severity} QA finding on {review.project.code}",
     )
-    notify(
+    notification_send(
         recipients=[finding.owner],
         actor=acting_user,
         kind=NotificationKind.ASSIGNMENT,
@@ -634,6 +646,93 @@ def qa_finding_update(*, acting_user: User, finding_id: int, changes: QaFindingF
         summary=f"Updated a QA finding on {finding.review.project.code}",
     )
     return finding
+
+
+@dataclass(frozen=True, slots=True)
+class FindingReminderRun:
+    overdue: list[QaFinding]
+    notified: list[QaFinding]
+
+
+def qa_finding_reminders(
+    *,
+    today: datetime.date | None = None,
+    organisation_ids: Sequence[int] | None = None,
+    dry_run: bool = False,
+) -> FindingReminderRun:
+    """Remind each owner, once, of an open QA finding whose action is past its due date.
+
+    A scheduled job, like the status report reminders: the owner is notified (in the app and
+    by e-mail as they chose), the project's feed records it and webhooks hear
+    ``qa_finding.overdue``. A finding handed to someone else reminds the new owner too.
+    """
+    today = today or timezone.localdate()
+    findings = (
+        QaFinding.objects.filter(open_findings_filter(), due_date__lt=today, owner__isnull=False)
+        .select_related("review__project", "owner")
+        .order_by("due_date", "pk")
+    )
+    if organisation_ids is not None:
+        findings = findings.filter(review__project__organisation_id__in=list(organisation_ids))
+    overdue = list(findings)
+    if dry_run or not overdue:
+        return FindingReminderRun(overdue, [])
+    urls = {
+        finding.pk: reverse("governance:qa_finding_edit", args=[finding.pk]) for finding in overdue
+    }
+    already = set(
+        Notification.objects.filter(
+            kind=NotificationKind.ASSIGNMENT, url__in=list(urls.values())
+        ).values_list("recipient_id", "url")
+    )
+    notified: list[QaFinding] = []
+    with transaction.atomic():
+        for finding in overdue:
+            url = urls[finding.pk]
+            if (finding.owner_id, url) in already:
+                continue
+            project = finding.review.project
+            days = (today - finding.due_date).days if finding.due_date else 0
+            title = f"QA finding action on {project.code} overdue by {days} day(s)"
+            sent = notification_send(
+                recipients=[finding.owner],
+                actor=None,
+                kind=NotificationKind.ASSIGNMENT,
+                title=title,
+                body=(finding.action or finding.description)[:500],
+                url=url,
+                organisation_id=project.organisation_id,
+            )
+            if not sent:
+                continue
+            notified.append(finding)
+            activity_record(
+                actor=None,
+                verb="QA finding action overdue",
+                target=finding,
+                label=f"{project.code}: {finding.description[:150]}",
+                project=project,
+                data={
+                    "severity": finding.severity,
+                    "owner": finding.owner.username if finding.owner else None,
+                    "due_date": finding.due_date.isoformat() if finding.due_date else None,
+                    "days_overdue": days,
+                    "url": url,
+                },
+                event=events.QA_FINDING_OVERDUE,
+            )
+        if notified:
+            organisations = {finding.review.project.organisation_id for finding in notified}
+            audit_record(
+                actor=None,
+                action=Action.ACTION,
+                entity_type="governance.qafinding",
+                entity_id="reminders",
+                organisation_id=organisations.pop() if len(organisations) == 1 else None,
+                after={"findings": [finding.pk for finding in notified]},
+                summary=f"Reminded the owners of {len(notified)} overdue QA finding actions",
+            )
+    return FindingReminderRun(overdue, notified)
 
 
 def open_findings_filter() -> Q:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from steerco.jobs.periodic import periodic_task
 from steerco.jobs.registry import Progress, job_handler
 
 
@@ -25,3 +26,33 @@ def status_report_reminders(params: dict[str, Any], progress: Progress) -> dict[
         "due": len(run.due),
         "reminded": [report.project.code for report in run.notified],
     }
+
+
+@job_handler("governance.qa_finding_reminders")
+def qa_finding_reminders(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Remind owners of QA finding actions past their due date (params: organisation_id, today)."""
+    from steerco.governance.gate_services import qa_finding_reminders as remind
+
+    today = datetime.date.fromisoformat(params["today"]) if params.get("today") else None
+    organisation_id = params.get("organisation_id")
+    progress(10, "Looking for overdue QA finding actions")
+    run = remind(
+        today=today,
+        organisation_ids=[int(organisation_id)] if organisation_id is not None else None,
+    )
+    progress(100, f"{len(run.notified)} reminders sent")
+    return {"overdue": len(run.overdue), "reminded": [finding.pk for finding in run.notified]}
+
+
+# Once a day, after the managers' working day has started; a reminder goes once per period.
+periodic_task(
+    "governance.status_report_reminders",
+    title="Status report reminders",
+    at=datetime.time(8, 0),
+)
+# Each overdue action reminds its owner once, so a daily run never repeats itself.
+periodic_task(
+    "governance.qa_finding_reminders",
+    title="Overdue QA finding reminders",
+    at=datetime.time(8, 0),
+)

@@ -15,9 +15,12 @@ from decimal import Decimal
 from typing import Any, TypedDict
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from steerco.accounts.models import User
+from steerco.comms import events
+from steerco.comms.services import activity_record
 from steerco.core.access import has_role, organisation_id_of
 from steerco.core.audit import audit_record, snapshot
 from steerco.core.errors import AccessDenied, Conflict
@@ -31,7 +34,6 @@ from steerco.governance.access import (
     access_pir_by_id,
 )
 from steerco.governance.models import LessonLearned, PostImplementationReview
-from steerco.governance.notify import record_activity
 from steerco.governance.validation import (
     Errors,
     as_decimal,
@@ -267,12 +269,14 @@ def pir_complete(*, acting_user: User, review_id: int) -> PostImplementationRevi
         after=snapshot(review),
         summary=f"Completed the post-implementation review of {review.project.code}",
     )
-    record_activity(
+    activity_record(
         actor=acting_user,
         verb="completed the post-implementation review",
         target=review,
         label=review.project.code,
         project=review.project,
+        data={"url": reverse("governance:pir", args=[review.project_id])},
+        event=events.PIR_COMPLETED,
     )
     return review
 

@@ -29,7 +29,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from steerco.accounts.models import Role, User
+from steerco.comms import events
 from steerco.comms.models import NotificationKind
+from steerco.comms.services import activity_record, notification_send
 from steerco.core.audit import audit_record, snapshot
 from steerco.core.errors import AccessDenied, Conflict, ValidationFailed
 from steerco.core.models import AuditEntry
@@ -41,8 +43,7 @@ from steerco.governance.access import (
     can_decide_change,
 )
 from steerco.governance.models import ChangeRequest, RaidItem
-from steerco.governance.notify import notify, record_activity
-from steerco.governance.rag_suggestions import risk_score
+from steerco.governance.rag_suggestions import HIGH_RISK_SCORE, risk_score
 from steerco.governance.validation import (
     NOT_FOUND,
     Errors,
@@ -228,7 +229,7 @@ def raid_item_create(*, acting_user: User, project_id: int, fields: RaidItemFiel
         after=snapshot(item),
         summary=f"Raised {item.ref} {item.title} on {project.code}",
     )
-    notify(
+    notification_send(
         recipients=[item.owner],
         actor=acting_user,
         kind=NotificationKind.ASSIGNMENT,
@@ -239,11 +240,24 @@ def raid_item_create(*, acting_user: User, project_id: int, fields: RaidItemFiel
     )
     if item.status == RaidItem.Status.ESCALATED:
         _notify_escalation(acting_user, item)
+    if _is_open_high_risk(item):
+        _announce_high_risk(acting_user, item, verb="raised high risk")
     return item
 
 
+def _raid_payload(item: RaidItem) -> dict[str, Any]:
+    return {
+        "ref": item.ref,
+        "kind": item.kind,
+        "status": item.status,
+        "score": risk_score(item.probability, item.impact),
+        "owner": item.owner.username if item.owner else None,
+        "url": reverse("governance:raid_edit", args=[item.pk]),
+    }
+
+
 def _notify_escalation(acting_user: User, item: RaidItem) -> None:
-    notify(
+    notification_send(
         recipients=_escalation_recipients(item.project),
         actor=acting_user,
         kind=NotificationKind.RISK_ESCALATED,
@@ -251,6 +265,47 @@ def _notify_escalation(acting_user: User, item: RaidItem) -> None:
         body=item.title,
         url=reverse("governance:raid_edit", args=[item.pk]),
         organisation_id=item.project.organisation_id,
+    )
+    activity_record(
+        actor=acting_user,
+        verb="escalated",
+        target=item,
+        label=f"{item.ref} {item.title}",
+        project=item.project,
+        data=_raid_payload(item),
+        event=events.RAID_ITEM_ESCALATED,
+    )
+
+
+def _is_open_high_risk(item: RaidItem) -> bool:
+    score = risk_score(item.probability, item.impact)
+    return (
+        item.kind == RaidItem.Kind.RISK
+        and item.status != RaidItem.Status.CLOSED
+        and score is not None
+        and score >= HIGH_RISK_SCORE
+    )
+
+
+def _announce_high_risk(acting_user: User, item: RaidItem, *, verb: str) -> None:
+    """A high risk is news for the sponsor and the portfolio owner, and for the feeds."""
+    notification_send(
+        recipients=_escalation_recipients(item.project),
+        actor=acting_user,
+        kind=NotificationKind.RISK_ESCALATED,
+        title=f"High risk {item.ref} on {item.project.code}",
+        body=item.title,
+        url=reverse("governance:raid_edit", args=[item.pk]),
+        organisation_id=item.project.organisation_id,
+    )
+    activity_record(
+        actor=acting_user,
+        verb=verb,
+        target=item,
+        label=f"{item.ref} {item.title}",
+        project=item.project,
+        data=_raid_payload(item),
+        event=events.RISK_HIGH_RAISED,
     )
 
 
@@ -294,7 +349,7 @@ def raid_item_update(*, acting_user: User, item_id: int, changes: RaidItemFields
         summary=f"Updated {item.ref} of {item.project.code}",
     )
     if "owner_id" in cleaned and item.owner_id != before["owner_id"]:
-        notify(
+        notification_send(
             recipients=[item.owner],
             actor=acting_user,
             kind=NotificationKind.ASSIGNMENT,
@@ -305,6 +360,9 @@ def raid_item_update(*, acting_user: User, item_id: int, changes: RaidItemFields
         )
     if item.status == RaidItem.Status.ESCALATED and before["status"] != item.status:
         _notify_escalation(acting_user, item)
+    was_high = (old_score or 0) >= HIGH_RISK_SCORE and before["status"] != RaidItem.Status.CLOSED
+    if _is_open_high_risk(item) and not was_high:
+        _announce_high_risk(acting_user, item, verb="re-scored to high risk")
     return item
 
 
@@ -487,7 +545,7 @@ def change_request_submit(*, acting_user: User, change_request_id: int) -> Chang
         status=ChangeRequest.Status.SUBMITTED,
         submitted_at=timezone.now(),
     )
-    notify(
+    notification_send(
         recipients=_change_board(project),
         actor=acting_user,
         kind=NotificationKind.CHANGE_REQUEST_SUBMITTED,
@@ -496,7 +554,26 @@ def change_request_submit(*, acting_user: User, change_request_id: int) -> Chang
         url=reverse("governance:change_request", args=[change_request.pk]),
         organisation_id=project.organisation_id,
     )
+    activity_record(
+        actor=acting_user,
+        verb="submitted change request",
+        target=change_request,
+        label=f"{change_request.ref} {change_request.title}",
+        project=project,
+        data=_change_payload(change_request),
+        event=events.CHANGE_REQUEST_SUBMITTED,
+    )
     return change_request
+
+
+def _change_payload(change_request: ChangeRequest) -> dict[str, Any]:
+    return {
+        "ref": change_request.ref,
+        "status": change_request.status,
+        "cost_impact": str(change_request.cost_impact or 0),
+        "schedule_impact_days": change_request.schedule_impact_days,
+        "url": reverse("governance:change_request", args=[change_request.pk]),
+    }
 
 
 def _decidable(acting_user: User, change_request_id: int) -> ChangeRequest:
@@ -517,7 +594,7 @@ def _decidable(acting_user: User, change_request_id: int) -> ChangeRequest:
 def _announce_decision(acting_user: User, change_request: ChangeRequest) -> None:
     project = change_request.project
     verdict = change_request.get_status_display().lower()
-    notify(
+    notification_send(
         recipients=[change_request.requested_by, project.manager],
         actor=acting_user,
         kind=NotificationKind.CHANGE_REQUEST_DECIDED,
@@ -526,12 +603,14 @@ def _announce_decision(acting_user: User, change_request: ChangeRequest) -> None
         url=reverse("governance:change_request", args=[change_request.pk]),
         organisation_id=project.organisation_id,
     )
-    record_activity(
+    activity_record(
         actor=acting_user,
         verb=f"{verdict} change request",
         target=change_request,
         label=f"{change_request.ref} {change_request.title}",
         project=project,
+        data=_change_payload(change_request) | {"reason": change_request.decision_reason},
+        event=events.CHANGE_REQUEST_DECIDED,
     )
 
 

@@ -24,13 +24,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from steerco.accounts.models import User
+from steerco.comms import events
 from steerco.comms.models import Notification, NotificationKind
+from steerco.comms.services import activity_record, notification_send
 from steerco.core.audit import audit_record, snapshot
 from steerco.core.errors import Conflict, ValidationFailed
 from steerco.core.models import AuditEntry
 from steerco.governance.access import access_governed_project, access_status_report_by_id
 from steerco.governance.models import MethodologyTemplate, StatusReport
-from steerco.governance.notify import notify, record_activity
 from steerco.governance.rag_suggestions import rag_suggestion_for
 from steerco.governance.validation import (
     Errors,
@@ -348,12 +349,19 @@ def status_report_submit(*, acting_user: User, report_id: int) -> StatusReport:
         project_services.project_update(
             acting_user=acting_user, project_id=project.pk, changes={"health": report.overall}
         )
-    record_activity(
+    activity_record(
         actor=acting_user,
         verb="submitted status report",
         target=report,
         label=f"{project.code} {report.period_start:%Y-%m-%d}: {report.get_overall_display()}",
         project=project,
+        data={
+            "period_start": report.period_start.isoformat(),
+            "period_end": report.period_end.isoformat(),
+            "overall": report.overall,
+            "url": reverse("governance:status_report", args=[report.pk]),
+        },
+        event=events.STATUS_REPORT_SUBMITTED,
     )
     return report
 
@@ -468,17 +476,34 @@ def status_report_reminders(
             if manager is None or (manager.pk, report.new_report_url) in already:
                 continue
             when = "was due" if report.overdue else "is due"
-            sent = notify(
+            title = f"Status report of {report.project.code} for {report.period.label} {when}"
+            sent = notification_send(
                 recipients=[manager],
                 actor=None,
                 kind=NotificationKind.STATUS_REPORT_DUE,
-                title=f"Status report of {report.project.code} for {report.period.label} {when}",
+                title=title,
                 body=f"Due on {report.period.due:%A %d %B %Y}.",
                 url=report.new_report_url,
                 organisation_id=report.project.organisation_id,
             )
             if sent:
                 notified.append(report)
+                activity_record(
+                    actor=None,
+                    verb="was reminded of the status report due",
+                    target=report.project,
+                    label=title,
+                    project=report.project,
+                    data={
+                        "manager": manager.username,
+                        "period": report.period.label,
+                        "period_start": report.period.start.isoformat(),
+                        "due": report.period.due.isoformat(),
+                        "overdue": report.overdue,
+                        "url": report.new_report_url,
+                    },
+                    event=events.STATUS_REPORT_DUE,
+                )
         if notified:
             audit_record(
                 actor=None,

@@ -1019,7 +1019,12 @@ def raid_edit(request: HttpRequest, item_id: int) -> HttpResponse:
         cancel_url=reverse("governance:raid", args=[item.project_id]),
         save=save,
         done=f"{item.ref} saved.",
-        extra={"project": item.project, "read_only": not editable},
+        extra={
+            "project": item.project,
+            "read_only": not editable,
+            "comments_type": "governance.raiditem",
+            "comments_id": item.pk,
+        },
     )
 
 

@@ -51,3 +51,34 @@ class Job(TimeStampedModel):
     @property
     def is_finished(self) -> bool:
         return self.state in {self.State.SUCCEEDED, self.State.FAILED}
+
+
+class PeriodicSchedule(TimeStampedModel):
+    """When one periodic task last ran for one organisation, and when it is next due.
+
+    Workers claim a due row by moving ``next_due_at`` on with a compare-and-set, so that
+    however many workers tick the schedule, each due run becomes exactly one :class:`Job`.
+    """
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="periodic_schedules"
+    )
+    name = models.CharField(max_length=100)
+    enabled = models.BooleanField(default=True)
+    next_due_at = models.DateTimeField()
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_job = models.ForeignKey(
+        Job, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["organisation_id", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "name"], name="periodic_schedule_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["enabled", "next_due_at"], name="periodic_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.name} (next {self.next_due_at:%Y-%m-%d %H:%M})"

@@ -27,11 +27,12 @@ def job_start(*, acting_user: User, kind: str, title: str, params: dict[str, Any
         created_by=acting_user,
     )
     audit_record(actor=acting_user, action="create", instance=job, after={"kind": kind})
-    transaction.on_commit(lambda: _enqueue(job.pk))
+    transaction.on_commit(lambda: job_enqueue(job.pk))
     return job
 
 
-def _enqueue(job_id: int) -> None:
+def job_enqueue(job_id: int) -> None:
+    """Hand a queued job to the task queue; call it once the job's row is committed."""
     from steerco.jobs.tasks import run_job
 
     result = run_job.enqueue(job_id)

@@ -65,6 +65,9 @@ def _schedule_context(request: HttpRequest, project_id: int, **extra: Any) -> di
         "view": view,
         "project": view.project,
         "task_prefix": task_prefix,
+        "task_comments_prefix": reverse("comms:comments", args=["projects.task", 0]).removesuffix(
+            "0/"
+        ),
         "gantt": charts.gantt_svg(view),
         "constraint_choices": Task.ConstraintType.choices,
         **extra,
@@ -90,6 +93,10 @@ def schedule_page(request: HttpRequest, project_id: int) -> HttpResponse:
         tab = "schedule"
     context = _schedule_context(request, project_id)
     context.update(tab=tab, tabs=TABS)
+    # "?task=ID" opens that task's comments, where a mention notification leads.
+    comments_task = request.GET.get("task", "")
+    if comments_task.isdigit():
+        context["comments_task_id"] = int(comments_task)
     if tab == "risk":
         context["simulation"] = selectors.simulation_latest(steerco_user(request), project_id)
         context.update(_risk_charts(context["simulation"]))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from steerco.jobs.periodic import periodic_task
 from steerco.jobs.registry import Progress, job_handler
 
 
@@ -33,3 +34,12 @@ def deliver_packs(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
         "sent": [f"{d.user.username}: {d.scope}" for d in run.sent],
         "problems": [f"{d.user.username}: {d.problem}" for d in run.failed],
     }
+
+
+# Daily: each subscription gets its pack once per day, ISO week or month, as it chose, so one
+# run a day serves all three frequencies.
+periodic_task(
+    "reports.deliver_packs",
+    title="Executive packs to subscribers",
+    at=dt.time(7, 0),
+)

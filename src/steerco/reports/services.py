@@ -6,13 +6,14 @@
 - :func:`subscription_create` / :func:`subscription_delete` manage a user's executive pack
   subscriptions (``comms.Subscription`` of kind ``executive_pack``), for one portfolio or for
   the whole organisation (the subscription then points at the organisation itself).
-- :func:`packs_send` emails each subscriber whose pack is due its PDF. Run it daily
-  (``steerco report send`` from cron, or the ``reports.deliver_packs`` job): a subscription
-  receives at most one pack per day, ISO week or calendar month, as its frequency says, so a
-  second run on the same day sends nothing twice.
+- :func:`packs_send` emails each subscriber whose pack is due its PDF. The worker's schedule
+  runs it every morning (the ``reports.deliver_packs`` periodic job; ``steerco report send``
+  by hand): a subscription receives at most one pack per day, ISO week or calendar month, as
+  its frequency says, so a second run on the same day sends nothing twice.
 
-The ``Subscription.Frequency`` choices belong to the comms app: ``immediate`` ("as it
-happens") is read as *daily* for executive packs, ``weekly`` and ``monthly`` as they say.
+The ``Subscription.Frequency`` choices belong to the comms app: ``daily``, ``weekly`` and
+``monthly`` say what they mean; ``immediate`` ("as it happens"), which stood for daily before
+``daily`` existed, is still read as daily.
 """
 
 from __future__ import annotations
@@ -61,11 +62,14 @@ PACK_JOB_KIND = "reports.executive_pack"
 DELIVERY_JOB_KIND = "reports.deliver_packs"
 PACK_STORAGE_DIR = "reports/packs"
 FREQUENCIES = {
-    "daily": Subscription.Frequency.IMMEDIATE,
+    "daily": Subscription.Frequency.DAILY,
     "weekly": Subscription.Frequency.WEEKLY,
     "monthly": Subscription.Frequency.MONTHLY,
 }
-FREQUENCY_NAMES: dict[str, str] = {stored: name for name, stored in FREQUENCIES.items()}
+FREQUENCY_NAMES: dict[str, str] = {
+    Subscription.Frequency.IMMEDIATE: "daily",
+    **{stored: name for name, stored in FREQUENCIES.items()},
+}
 SENT_SUMMARY = "Executive pack emailed"
 
 
@@ -227,7 +231,10 @@ def subscription_delete(*, acting_user: User, subscription_id: int) -> None:
 
 
 def period_key(frequency: str, today: dt.date) -> str:
-    """The delivery period ``today`` falls in: one pack per subscription per period."""
+    """The delivery period ``today`` falls in: one pack per subscription per period.
+
+    Daily (and the older ``immediate``) is the day itself.
+    """
     if frequency == Subscription.Frequency.MONTHLY:
         return f"{today:%Y-%m}"
     if frequency == Subscription.Frequency.WEEKLY:
