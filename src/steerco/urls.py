@@ -15,6 +15,7 @@ APP_PAGES = [
     ("portfolios/", "steerco.portfolios.decision_urls"),
     ("projects/", "steerco.projects.urls"),
     ("projects/", "steerco.projects.schedule_urls"),
+    ("calendars/", "steerco.projects.calendar_urls"),
     ("resources/", "steerco.resources.urls"),
     ("resources/", "steerco.resources.capacity_urls"),
     ("resources/", "steerco.resources.timesheet_urls"),

@@ -8,7 +8,6 @@ totals in the same transaction; the heatmap shows it on the next read.
 from __future__ import annotations
 
 import datetime
-import time
 from decimal import Decimal
 
 import pytest
@@ -201,17 +200,13 @@ def test_a_people_import_rebuilds_everyone_it_touched_once(org, team):
     assert role_hours(team["ba"], NEXT_MONTH) == person_hours(team["grace"], NEXT_MONTH)
 
 
-def test_refreshing_one_person_is_a_few_queries_and_fast(org, team):
+def test_refreshing_one_person_is_a_few_queries(org, team):
     """Why the rebuild runs inside the write's transaction and not in a background job."""
     with CaptureQueriesContext(connection) as queries:
-        started = time.perf_counter()
         capacity_services.capacity_refresh_people(
             organisation_id=org.organisation.pk, person_ids=[team["ada"].pk]
         )
-        seconds = time.perf_counter() - started
     assert len(queries) <= 12
-    # Measured at a few milliseconds; a generous bound for a loaded two-core machine.
-    assert seconds < 1.0
 
 
 def test_the_explicit_refresh_still_rebuilds_everything(org, team, api_client):

@@ -35,6 +35,7 @@ ROUTERS = [
     ("", "steerco.portfolios.decision_api"),
     ("", "steerco.projects.api"),
     ("", "steerco.projects.schedule_api"),
+    ("", "steerco.projects.calendar_api"),
     ("", "steerco.resources.api"),
     ("", "steerco.resources.capacity_api"),
     ("", "steerco.resources.timesheet_api"),

@@ -1,4 +1,8 @@
-from django.contrib import admin
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from steerco.projects.models import (
     Baseline,
@@ -35,6 +39,38 @@ class CalendarAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     raw_id_fields = ["base_calendar"]
     inlines = [CalendarExceptionInline]
+
+    # Edits here bypass the calendar services, so capacity and schedules are told explicitly.
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        from steerco.projects.calendar_services import calendar_changed_outside_services
+
+        super().save_related(request, form, formsets, change)
+        effects = calendar_changed_outside_services(
+            acting_user=request.user,  # type: ignore[arg-type]
+            calendar=form.instance,
+            reason=f"calendar {form.instance.name} changed in the admin",
+        )
+        if effects.summary():
+            self.message_user(request, effects.summary(), messages.INFO)
+
+    def delete_model(self, request: HttpRequest, obj: Calendar) -> None:
+        from steerco.projects.calendar_services import follow_calendar_deletion
+
+        organisation_id, calendar_id, was_default = obj.organisation_id, obj.pk, obj.is_default
+        super().delete_model(request, obj)
+        follow_calendar_deletion(
+            organisation_id=organisation_id, calendar_id=calendar_id, was_default=was_default
+        )
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Calendar]) -> None:
+        from steerco.projects.calendar_services import follow_calendar_deletion
+
+        deleted = list(queryset.values_list("organisation_id", "pk", "is_default"))
+        super().delete_queryset(request, queryset)
+        for organisation_id, calendar_id, was_default in deleted:
+            follow_calendar_deletion(
+                organisation_id=organisation_id, calendar_id=calendar_id, was_default=was_default
+            )
 
 
 class ProjectMemberInline(admin.TabularInline):

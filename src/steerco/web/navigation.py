@@ -45,6 +45,7 @@ ENTRIES = [
     NavEntry("Capacity", "capacity:heatmap", RESOURCING | {Role.EXECUTIVE}),
     NavEntry("People", "resources:people", DELIVERY),
     NavEntry("Roles", "resources:roles", DELIVERY),
+    NavEntry("Calendars", "calendars:list", frozenset({Role.ADMINISTRATOR, Role.PMO_ANALYST})),
     NavEntry("Requests", "capacity:requests", RESOURCING | {Role.PROJECT_MANAGER}),
     NavEntry("My timesheet", "timesheets:mine", EVERYONE),
     NavEntry("Finance", "finance:home", STEERING | {Role.PROJECT_MANAGER}),
