@@ -34,7 +34,7 @@ def test_pack_of_an_unknown_portfolio_fails(world, tmp_path, capsys):
 
 
 def test_pack_needs_an_organisation_when_there_are_several(world, other_org, tmp_path):
-    with pytest.raises(SystemExit, match="several organisations"):
+    with pytest.raises(SystemExit, match="Name the organisation with --organisation CODE"):
         main(["report", "pack", "--out", str(tmp_path / "x.pdf")])
 
 

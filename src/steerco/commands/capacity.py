@@ -14,6 +14,7 @@ import sys
 from typing import Any
 
 from steerco.commands._django import setup_django
+from steerco.commands._lookup import CommandFailed, organisation_named
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -52,17 +53,7 @@ def _fail(message: str) -> int:
 
 
 def _organisation(code: str | None) -> Any:
-    from steerco.accounts.models import Organisation
-
-    if code:
-        organisation = Organisation.objects.filter(code=code).first()
-        if organisation is None:
-            raise LookupError(f"no organisation {code}")
-        return organisation
-    organisations = list(Organisation.objects.all()[:2])
-    if len(organisations) != 1:
-        raise LookupError("name the organisation with --organisation CODE")
-    return organisations[0]
+    return organisation_named(code)
 
 
 def run_heatmap(args: argparse.Namespace) -> int:
@@ -101,7 +92,7 @@ def run_heatmap(args: argparse.Namespace) -> int:
         heatmap = heatmap_for_organisation(
             organisation_id=organisation.pk, query=query, portfolio=portfolio
         )
-    except (ValueError, LookupError, ServiceError) as error:
+    except (ValueError, CommandFailed, ServiceError) as error:
         return _fail(str(error))
 
     if args.json:
@@ -161,7 +152,7 @@ def run_refresh(args: argparse.Namespace) -> int:
         result = capacity_refresh(
             acting_user=None, organisation_id=organisation.pk, first_month=first, months=args.months
         )
-    except (ValueError, LookupError, ServiceError) as error:
+    except (ValueError, CommandFailed, ServiceError) as error:
         return _fail(str(error))
     print(
         f"Capacity of {organisation.code} rebuilt: {result.people} people, {result.months} months "

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from steerco.commands._django import setup_django
+from steerco.commands._lookup import CommandFailed, acting_user, organisation_named
 
 KINDS = ("people", "capacity", "actuals", "timesheets")
 
@@ -59,31 +60,21 @@ def _fail(command: str, message: str) -> int:
 
 
 def _acting_user(organisation_code: str | None, username: str | None, kind: str) -> Any:
-    from steerco.accounts.models import Organisation, Role, User
+    from steerco.accounts.models import Role, User
     from steerco.finance.access import EXPORTERS, IMPORTERS
 
-    if organisation_code:
-        organisation = Organisation.objects.filter(code=organisation_code).first()
-        if organisation is None:
-            raise LookupError(f"no organisation {organisation_code}")
-    else:
-        organisations = list(Organisation.objects.all()[:2])
-        if len(organisations) != 1:
-            raise LookupError("name the organisation with --organisation CODE")
-        organisation = organisations[0]
-    users = User.objects.filter(organisation=organisation, is_active=True)
+    organisation = organisation_named(organisation_code)
     if username:
-        user = users.filter(username=username).first()
-        if user is None:
-            raise LookupError(f"no active user {username} in {organisation.code}")
-        return user
+        return acting_user(organisation, username)
+    # Without --user, the first person whose role may both import and export this kind.
     allowed = IMPORTERS[kind] & EXPORTERS[kind]
+    users = User.objects.filter(organisation=organisation, is_active=True)
     for role in (Role.ADMINISTRATOR, Role.PMO_ANALYST, Role.RESOURCE_MANAGER):
         if role in allowed:
             user = users.filter(role=role).order_by("pk").first()
             if user is not None:
                 return user
-    raise LookupError(f"nobody in {organisation.code} may import {kind}: give --user USERNAME")
+    raise CommandFailed(f"Nobody in {organisation.code} may import {kind}: give --user USERNAME.")
 
 
 def run_import(args: argparse.Namespace) -> int:
@@ -108,7 +99,7 @@ def run_import(args: argparse.Namespace) -> int:
         report = rejected.report
     except ValidationFailed as failure:
         return _fail("import", "; ".join(m for ms in failure.errors.values() for m in ms))
-    except (LookupError, ServiceError) as error:
+    except (CommandFailed, ServiceError) as error:
         return _fail("import", str(error))
 
     if args.json:
@@ -148,7 +139,7 @@ def run_export(args: argparse.Namespace) -> int:
         user = _acting_user(args.organisation, args.user, args.kind)
         rows = export_rows(acting_user=user, kind=args.kind, project_code=args.project)
         content = render(rows, suffix)
-    except (LookupError, ServiceError) as error:
+    except (CommandFailed, ServiceError) as error:
         return _fail("export", str(error))
     try:
         args.out.write_bytes(content)

@@ -21,6 +21,7 @@ import sys
 from typing import Any
 
 from steerco.commands._django import setup_django
+from steerco.commands._lookup import CommandFailed, organisation_ids
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -51,14 +52,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _organisation_ids(code: str | None) -> list[int] | None:
-    from steerco.accounts.models import Organisation
-
-    if code is None:
-        return None
-    found = list(Organisation.objects.filter(code=code).values_list("pk", flat=True))
-    if not found:
-        raise SystemExit(f"steerco governance: no organisation {code!r}")
-    return found
+    try:
+        return organisation_ids(code)
+    except CommandFailed as error:
+        raise SystemExit(f"steerco governance: {error}") from None
 
 
 def run_remind(args: argparse.Namespace) -> int:

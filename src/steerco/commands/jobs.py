@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 
 from steerco.commands._django import setup_django
+from steerco.commands._lookup import CommandFailed, organisation_ids
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -34,14 +35,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _organisation_ids(code: str | None) -> list[int] | None:
-    from steerco.accounts.models import Organisation
-
-    if code is None:
-        return None
-    found = list(Organisation.objects.filter(code=code).values_list("pk", flat=True))
-    if not found:
-        raise SystemExit(f"steerco jobs: no organisation {code!r}")
-    return found
+    try:
+        return organisation_ids(code)
+    except CommandFailed as error:
+        raise SystemExit(f"steerco jobs: {error}") from None
 
 
 def run_periodic(args: argparse.Namespace) -> int:

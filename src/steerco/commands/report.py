@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from steerco.commands._django import setup_django
+from steerco.commands._lookup import CommandFailed, organisation_named
 
 if TYPE_CHECKING:
     from steerco.accounts.models import Organisation
@@ -43,20 +44,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _organisation(code: str | None) -> Organisation:
-    from steerco.accounts.models import Organisation
-
-    if code:
-        organisation = Organisation.objects.filter(code=code).first()
-        if organisation is None:
-            raise SystemExit(f"steerco report: no organisation {code!r}")
-        return organisation
-    organisations = list(Organisation.objects.order_by("code")[:2])
-    if len(organisations) != 1:
-        found = "none" if not organisations else "several"
-        raise SystemExit(
-            f"steerco report: {found} organisations here; name one with --organisation"
-        )
-    return organisations[0]
+    try:
+        return organisation_named(code)
+    except CommandFailed as error:
+        raise SystemExit(f"steerco report: {error}") from None
 
 
 def run_pack(args: argparse.Namespace) -> int:

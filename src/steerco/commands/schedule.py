@@ -21,14 +21,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from steerco.commands._django import setup_django
+from steerco.commands._lookup import CommandFailed, acting_user, organisation_named
 
 if TYPE_CHECKING:
     from steerco.accounts.models import Organisation, User
     from steerco.projects.models import Project
-
-
-class CommandFailed(Exception):
-    """A problem with the command's arguments, reported without a traceback."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -86,40 +83,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _organisation(args: argparse.Namespace) -> Organisation:
-    from steerco.accounts.models import Organisation, User
-
-    if args.organisation:
-        organisation = Organisation.objects.filter(code=args.organisation).first()
-        if organisation is None:
-            raise CommandFailed(f"No organisation {args.organisation}.")
-        return organisation
-    if args.user:
-        user = User.objects.filter(username=args.user).select_related("organisation").first()
-        if user is not None and user.organisation is not None:
-            return user.organisation
-    organisations = list(Organisation.objects.order_by("pk")[:2])
-    if len(organisations) != 1:
-        raise CommandFailed(
-            "Name the organisation with --organisation CODE."
-            if organisations
-            else "There is no organisation yet."
-        )
-    return organisations[0]
+    return organisation_named(args.organisation, username=args.user)
 
 
 def _user(args: argparse.Namespace, organisation: Organisation) -> User:
-    from steerco.accounts.models import Role, User
-
-    users = User.objects.filter(organisation=organisation, is_active=True)
-    if args.user:
-        user = users.filter(username=args.user).first()
-        if user is None:
-            raise CommandFailed(f"No active user {args.user} in {organisation.code}.")
-        return user
-    user = users.filter(role=Role.ADMINISTRATOR).order_by("pk").first()
-    if user is None:
-        raise CommandFailed(f"{organisation.code} has no administrator: give --user USERNAME.")
-    return user
+    return acting_user(organisation, args.user)
 
 
 def _project(organisation: Organisation, code: str) -> Project:
