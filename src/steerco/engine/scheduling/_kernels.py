@@ -12,7 +12,8 @@ Times are integers. A task's calendar index ``-1`` means continuous time (offset
 tasks, elapsed lags): adding a duration is an integer addition. An index ``c >= 0`` refers to the
 interval tables of calendar ``c`` (wall-clock minutes), through which a time is converted to the
 calendar's working minutes, moved, and converted back. When a conversion falls outside the tables
-the ``overflow`` flag is raised; the caller then widens the tables and runs again.
+the ``overflow`` flag is raised (bit 1 below the tables, bit 2 above); the caller then widens the
+tables on that side and runs again.
 """
 
 from __future__ import annotations
@@ -76,10 +77,11 @@ def _to_work(calendar, wall, tables, overflow):  # type: ignore[no-untyped-def]
     pointer, starts, ends, cumulative, first_wall, day_count, day_index, _, _ = tables
     low = pointer[calendar]
     high = pointer[calendar + 1]
-    if wall < starts[low] or wall > ends[high - 1]:
-        overflow[0] = 1
-        if wall < starts[low]:
-            return cumulative[low]
+    if wall < starts[low]:
+        overflow[0] |= 1
+        return cumulative[low]
+    if wall > ends[high - 1]:
+        overflow[0] |= 2
         return cumulative[high - 1] + ends[high - 1] - starts[high - 1]
     # Last interval starting at or before ``wall``: from the last one starting before the day
     # began, step over the few that start during the day.
@@ -108,10 +110,11 @@ def _to_wall(calendar, work, finish, tables, overflow):  # type: ignore[no-untyp
     low = pointer[calendar]
     high = pointer[calendar + 1]
     last_end = cumulative[high - 1] + ends[high - 1] - starts[high - 1]
-    if work < cumulative[low] or work > last_end or (not finish and work == last_end):
-        overflow[0] = 1
-        if work < cumulative[low]:
-            return starts[low]
+    if work < cumulative[low]:
+        overflow[0] |= 1
+        return starts[low]
+    if work > last_end or (not finish and work == last_end):
+        overflow[0] |= 2
         return ends[high - 1]
     # First interval whose cumulative end is >= work (finish) or > work (start): every interval
     # before the bucket's first one ends before the bucket, so only a few remain to step over.
@@ -132,6 +135,57 @@ def _shift(calendar, time, minutes, tables, overflow):  # type: ignore[no-untype
         return time + minutes
     work = _to_work(calendar, time, tables, overflow) + minutes
     return _to_wall(calendar, work, minutes > 0, tables, overflow)
+
+
+@njit(cache=True)
+def _neighbour_moved(  # type: ignore[no-untyped-def]
+    i, pointer, neighbour, first, second, previous_first, previous_second
+):
+    """Whether a neighbour of node ``i`` (in CSR ``pointer``/``neighbour``) changed its times."""
+    for k in range(pointer[i], pointer[i + 1]):
+        node = neighbour[k]
+        if first[node] != previous_first[node] or second[node] != previous_second[node]:
+            return True
+    return False
+
+
+# What ``_successors_moved`` finds.
+NO_SUCCESSOR = 0
+KEPT = 1
+MOVED = 2
+
+
+@njit(cache=True)
+def _successors_moved(  # type: ignore[no-untyped-def]
+    i,
+    kind,
+    partner,
+    out_pointer,
+    out_target,
+    out_type,
+    early_start,
+    early_finish,
+    previous_start,
+    previous_finish,
+):
+    """Whether an early date the free float of task node ``i`` reads has moved.
+
+    The links into a summary are read at its rollup node (the summary's dates).
+    """
+    found = NO_SUCCESSOR
+    for k in range(out_pointer[i], out_pointer[i + 1]):
+        if out_type[k] == CHILD:
+            continue
+        found = KEPT
+        target = out_target[k]
+        if kind[target] == ENTRY:
+            target = partner[target]
+        if (
+            early_start[target] != previous_start[target]
+            or early_finish[target] != previous_finish[target]
+        ):
+            return MOVED
+    return found
 
 
 @njit(cache=True)
@@ -227,27 +281,61 @@ def schedule_pass(  # type: ignore[no-untyped-def]
     early_finish,
     late_start,
     late_finish,
+    summary_late_start,
+    summary_late_finish,
     scheduled_start,
     scheduled_finish,
     total_float,
     free_float,
+    link_free_float,
     natural_time,
     conflicts,
+    dirty,
+    incremental,
+    previous_project_finish,
 ):
     """Forward pass, backward pass, ALAP placement, summary roll-up and floats, in place.
 
     ``tables`` holds the calendars' interval tables (see ``_CalendarTables`` in
     :mod:`.network`), or is ``None`` in offset mode.
 
-    Returns the project finish (a time) and whether the calendar tables overflowed.
+    With ``incremental``, the output arrays hold the result of the previous run and only the
+    nodes flagged in ``dirty`` had their inputs changed since: a node is recomputed only when it
+    is dirty or a neighbour it reads moved, which after a single edit is usually a small part of
+    the network. ``previous_project_finish`` is the previous run's project finish: when it moves,
+    every late date may move, so the backward pass and the floats are recomputed in full.
+    ``late_start`` and ``late_finish`` keep the backward pass's bounds of rollup nodes (what the
+    children read); their rolled-up dates go to ``summary_late_start`` and
+    ``summary_late_finish``. ``link_free_float`` keeps each task's free float before it is
+    capped by its total float, so that a task whose neighbours did not move can take a new total
+    float without walking its links again.
+
+    Returns the project finish (a time) and whether the calendar tables overflowed below the
+    tables (bit 1) or above them (bit 2).
     """
     n = kind.shape[0]
     overflow = np.zeros(1, np.int64)
+    previous_start = early_start.copy()
+    previous_finish = early_finish.copy()
+    visited = np.ones(n, np.bool_)
+    if incremental:
+        visited[:] = False
 
     # ---------------------------------------------------------------- forward pass
     project_finish = NEGATIVE_INFINITY
     for i in range(n):
         node_kind = kind[i]
+        if (
+            incremental
+            and not dirty[i]
+            and not _neighbour_moved(
+                i, in_pointer, in_source, early_start, early_finish, previous_start, previous_finish
+            )
+        ):
+            if node_kind == TASK and early_finish[i] > project_finish:
+                project_finish = early_finish[i]
+            continue
+        visited[i] = True
         conflicts[i] = 0
         if node_kind == ROLLUP:
             start = INFINITY
@@ -382,8 +470,28 @@ def schedule_pass(  # type: ignore[no-untyped-def]
             project_finish = early_finish[i]
 
     # ---------------------------------------------------------------- backward pass
+    # Late dates read the project finish everywhere: when it moved, redo them all.
+    backward_incremental = incremental and project_finish == previous_project_finish
+    previous_late_start = late_start.copy()
+    previous_late_finish = late_finish.copy()
     for i in range(n - 1, -1, -1):
         node_kind = kind[i]
+        if (
+            backward_incremental
+            and not dirty[i]
+            and early_start[i] == previous_start[i]
+            and early_finish[i] == previous_finish[i]
+            and not _neighbour_moved(
+                i,
+                out_pointer,
+                out_target,
+                late_start,
+                late_finish,
+                previous_late_start,
+                previous_late_finish,
+            )
+        ):
+            continue
         start_bound = INFINITY
         finish_bound = INFINITY
         has_successor = False
@@ -537,8 +645,12 @@ def schedule_pass(  # type: ignore[no-untyped-def]
     # ---------------------------------------------------------------- summary roll-up
     # A rollup node reports the summary: late finish = latest child late finish, late start =
     # earliest child late start, scheduled dates = span of the children's scheduled dates.
+    # Children come before their rollup, and a child that is itself a summary reports its
+    # rolled-up dates.
     for i in range(n):
         if kind[i] != ROLLUP:
+            summary_late_start[i] = late_start[i]
+            summary_late_finish[i] = late_finish[i]
             continue
         late_low = INFINITY
         late_high = NEGATIVE_INFINITY
@@ -546,16 +658,16 @@ def schedule_pass(  # type: ignore[no-untyped-def]
         scheduled_high = NEGATIVE_INFINITY
         for k in range(in_pointer[i], in_pointer[i + 1]):
             source = in_source[k]
-            if late_start[source] < late_low:
-                late_low = late_start[source]
-            if late_finish[source] > late_high:
-                late_high = late_finish[source]
+            if summary_late_start[source] < late_low:
+                late_low = summary_late_start[source]
+            if summary_late_finish[source] > late_high:
+                late_high = summary_late_finish[source]
             if scheduled_start[source] < scheduled_low:
                 scheduled_low = scheduled_start[source]
             if scheduled_finish[source] > scheduled_high:
                 scheduled_high = scheduled_finish[source]
-        late_start[i] = late_low
-        late_finish[i] = late_high
+        summary_late_start[i] = late_low
+        summary_late_finish[i] = late_high
         scheduled_start[i] = scheduled_low
         scheduled_finish[i] = scheduled_high
 
@@ -566,6 +678,41 @@ def schedule_pass(  # type: ignore[no-untyped-def]
             total_float[i] = 0
             free_float[i] = 0
             continue
+        # A node keeps its free float and conflicts when no early date it reads moved (conflicts
+        # were cleared by the forward pass for every node it visited, so those are redone too);
+        # its total float moves only with its late finish.
+        if (
+            incremental
+            and node_kind == TASK
+            and not visited[i]
+            and early_start[i] == previous_start[i]
+            and early_finish[i] == previous_finish[i]
+        ):
+            successors = _successors_moved(
+                i,
+                kind,
+                partner,
+                out_pointer,
+                out_target,
+                out_type,
+                early_start,
+                early_finish,
+                previous_start,
+                previous_finish,
+            )
+            if successors != MOVED:
+                if backward_incremental and late_finish[i] == previous_late_finish[i]:
+                    continue
+                # Without successors the free float runs to the project finish, which moved.
+                if successors == KEPT and progress[i] != FINISHED:
+                    task_calendar = calendar[i]
+                    slack = _to_work(task_calendar, late_finish[i], tables, overflow) - _to_work(
+                        task_calendar, early_finish[i], tables, overflow
+                    )
+                    total_float[i] = slack
+                    free = link_free_float[i]
+                    free_float[i] = free if free < slack else slack
+                    continue
         task_calendar = project_calendar if node_kind == ROLLUP else calendar[i]
         if node_kind == TASK and progress[i] == FINISHED:
             total_float[i] = 0
@@ -573,7 +720,7 @@ def schedule_pass(  # type: ignore[no-untyped-def]
         else:
             finish_work = _to_work(task_calendar, early_finish[i], tables, overflow)
             start_work = _to_work(task_calendar, early_start[i], tables, overflow)
-            slack = _to_work(task_calendar, late_finish[i], tables, overflow) - finish_work
+            slack = _to_work(task_calendar, summary_late_finish[i], tables, overflow) - finish_work
             total_float[i] = slack
             free = INFINITY
             has_successor = False
@@ -605,6 +752,7 @@ def schedule_pass(  # type: ignore[no-untyped-def]
                     free = bound_work
             if not has_successor:
                 free = _to_work(task_calendar, project_finish, tables, overflow) - finish_work
+            link_free_float[i] = free
             if free > slack:
                 free = slack
             free_float[i] = free
@@ -628,7 +776,7 @@ def schedule_pass(  # type: ignore[no-untyped-def]
             calendar[i], deadline[i], tables, overflow
         ):
             conflicts[i] |= CONFLICT_DEADLINE
-    return project_finish, overflow[0] != 0
+    return project_finish, overflow[0]
 
 
 @njit(cache=True)

@@ -581,6 +581,11 @@ class WorkingTimeAxis:
         self._origin_work = int(self._work_before(np.asarray([self._wall(self.origin)]))[0])
 
     @property
+    def origin_work(self) -> int:
+        """Working minutes from the start of the tables to the origin (offset 0)."""
+        return self._origin_work
+
+    @property
     def first_minute(self) -> int:
         """First wall minute (after ``reference``) covered by the tables."""
         return self._first_day * MINUTES_PER_DAY

@@ -63,6 +63,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
 __all__ = [
+    "TIME_FIELDS",
     "CompiledNetwork",
     "ConstraintType",
     "Link",
@@ -427,6 +428,12 @@ class TaskSchedule:
     late_finish_date: datetime | None = None
 
 
+TIME_FIELDS = ("early_start", "early_finish", "late_start", "late_finish", "start", "finish")
+"""Names of the time arrays of :class:`ScheduleResult` (and of its dates)."""
+
+_TimeArrays = Mapping[str, "NDArray[np.int64]"]
+
+
 class ScheduleResult:
     """Result of :func:`schedule`: arrays in task order plus per-task records.
 
@@ -444,18 +451,19 @@ class ScheduleResult:
         Constraints that could not be honoured and missed deadlines.
     project_finish:
         Offset of the latest early finish.
+
+    Notes
+    -----
+    In calendar mode the offsets and the ``datetime`` objects of the per-task records are made on
+    first use: a reschedule that reads only :meth:`date_array` (or the floats) does not pay for
+    them.
     """
 
     def __init__(
         self,
         *,
         task_ids: Sequence[str],
-        early_start: NDArray[np.int64],
-        early_finish: NDArray[np.int64],
-        late_start: NDArray[np.int64],
-        late_finish: NDArray[np.int64],
-        start: NDArray[np.int64],
-        finish: NDArray[np.int64],
+        times: _TimeArrays | Callable[[], _TimeArrays],
         total_float: NDArray[np.int64],
         free_float: NDArray[np.int64],
         critical: NDArray[np.bool_],
@@ -463,18 +471,12 @@ class ScheduleResult:
         is_milestone: NDArray[np.bool_],
         conflicts: tuple[ScheduleConflict, ...],
         project_finish: int,
-        dates: Mapping[str, list[datetime]]
-        | Callable[[], Mapping[str, list[datetime]]]
-        | None = None,
+        reference: datetime | None = None,
+        wall_minutes: _TimeArrays | None = None,
         project_finish_date: datetime | None = None,
     ) -> None:
         self.task_ids = task_ids
-        self.early_start = early_start
-        self.early_finish = early_finish
-        self.late_start = late_start
-        self.late_finish = late_finish
-        self.start = start
-        self.finish = finish
+        self._times = times
         self.total_float = total_float
         self.free_float = free_float
         self.critical = critical
@@ -483,9 +485,80 @@ class ScheduleResult:
         self.conflicts = conflicts
         self.project_finish = project_finish
         self.project_finish_date = project_finish_date
-        self._dates = dates
+        self._reference = reference
+        self._wall_minutes = wall_minutes
+        self._dates: dict[str, list[datetime]] | None = None
         # Built on first lookup by id: a reschedule that only reads arrays should not pay for it.
         self._position: dict[str, int] | None = None
+
+    def _time(self, name: str) -> NDArray[np.int64]:
+        if callable(self._times):
+            self._times = self._times()
+        return self._times[name]
+
+    @property
+    def early_start(self) -> NDArray[np.int64]:
+        """Early starts (working-minute offsets)."""
+        return self._time("early_start")
+
+    @property
+    def early_finish(self) -> NDArray[np.int64]:
+        """Early finishes (working-minute offsets)."""
+        return self._time("early_finish")
+
+    @property
+    def late_start(self) -> NDArray[np.int64]:
+        """Late starts (working-minute offsets)."""
+        return self._time("late_start")
+
+    @property
+    def late_finish(self) -> NDArray[np.int64]:
+        """Late finishes (working-minute offsets)."""
+        return self._time("late_finish")
+
+    @property
+    def start(self) -> NDArray[np.int64]:
+        """Scheduled starts (working-minute offsets): the early ones except for ALAP tasks."""
+        return self._time("start")
+
+    @property
+    def finish(self) -> NDArray[np.int64]:
+        """Scheduled finishes (working-minute offsets)."""
+        return self._time("finish")
+
+    @property
+    def has_dates(self) -> bool:
+        """Whether the schedule was computed in calendar mode (and so has dates)."""
+        return self._wall_minutes is not None
+
+    def date_array(self, name: str) -> NDArray[np.datetime64]:
+        """One of the time arrays as naive wall-clock ``datetime64[m]`` values, in task order.
+
+        Parameters
+        ----------
+        name:
+            One of :data:`TIME_FIELDS` (``"start"``, ``"finish"``, ``"early_start"``, ...).
+
+        Returns
+        -------
+        numpy.ndarray
+            The same moments as the ``*_date`` fields of the per-task records, computed in one
+            vectorised step (no Python ``datetime`` per task).
+
+        Raises
+        ------
+        ValueError
+            In offset mode (no calendar, so no dates), or for an unknown name.
+        """
+        if self._wall_minutes is None or self._reference is None:
+            raise ValueError("a schedule computed without a calendar has no dates")
+        if name not in TIME_FIELDS:
+            raise ValueError(f"unknown time array {name!r}; expected one of {TIME_FIELDS}")
+        walls = self._wall_minutes[name]
+        result: NDArray[np.datetime64] = np.datetime64(self._reference, "m") + walls.astype(
+            "timedelta64[m]"
+        )
+        return result
 
     def __len__(self) -> int:
         return len(self.task_ids)
@@ -513,9 +586,11 @@ class ScheduleResult:
 
     def _record(self, i: int) -> TaskSchedule:
         dates: dict[str, datetime | None] = {}
-        if callable(self._dates):
-            # Datetimes are made on first use: a reschedule that reads only arrays skips them.
-            self._dates = self._dates()
+        if self._dates is None and self.has_dates:
+            self._dates = {
+                name: self.date_array(name).astype("datetime64[us]").tolist()
+                for name in TIME_FIELDS
+            }
         if self._dates is not None:
             for name, values in self._dates.items():
                 dates[name] = values[i]
