@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.http import HttpRequest
 from ninja import Router, Schema
+from ninja.responses import Status
 
 from steerco.accounts import tokens
 from steerco.api.helpers import request_user
@@ -65,13 +66,13 @@ def token_list(request: HttpRequest) -> list[TokenOut]:
 
 
 @router.post("/tokens", response={201: TokenCreatedOut})
-def token_create(request: HttpRequest, payload: TokenIn) -> tuple[int, TokenCreatedOut]:
+def token_create(request: HttpRequest, payload: TokenIn) -> Status:
     token, key = tokens.api_token_create(acting_user=request_user(request), name=payload.name)
     out = TokenOut.model_validate(token, from_attributes=True)
-    return 201, TokenCreatedOut(**out.model_dump(), key=key)
+    return Status(201, TokenCreatedOut(**out.model_dump(), key=key))
 
 
 @router.delete("/tokens/{token_id}", response={204: None})
-def token_revoke(request: HttpRequest, token_id: int) -> tuple[int, None]:
+def token_revoke(request: HttpRequest, token_id: int) -> Status:
     tokens.api_token_revoke(acting_user=request_user(request), token_id=token_id)
-    return 204, None
+    return Status(204, None)
