@@ -30,7 +30,9 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Q
+from django.db import connection
+from django.db.models import Case, CharField, F, Q, When
+from django.db.models.functions import Cast
 
 from steerco.engine import evm
 from steerco.engine.errors import InputError
@@ -96,7 +98,38 @@ def schedule_graph_load(
     """
     tasks = list(Task.objects.filter(project=project).order_by("sort_order", "uid", "pk"))
     links = list(TaskLink.objects.filter(project=project).order_by("pk"))
-    wanted = {task.calendar_id for task in tasks if task.calendar_id is not None}
+    calendars, default_calendar_id = schedule_calendars_load(
+        project, {task.calendar_id for task in tasks if task.calendar_id is not None}
+    )
+    graph = ScheduleGraph(
+        project=project,
+        tasks=tasks,
+        links=links,
+        calendars=calendars,
+        default_calendar_id=default_calendar_id,
+    )
+    if with_resources:
+        graph.assignments = list(
+            Assignment.objects.filter(task__project=project)
+            .select_related("person", "role")
+            .order_by("task_id", "pk")
+        )
+    if with_baseline:
+        graph.baselines = list(Baseline.objects.filter(project=project).order_by("number"))
+        graph.baseline = graph.baselines[0] if graph.baselines else None
+        if graph.baseline is not None:
+            graph.baseline_rows = {
+                row.task_uid: row for row in BaselineTask.objects.filter(baseline=graph.baseline)
+            }
+    return graph
+
+
+def schedule_calendars_load(
+    project: Project, task_calendar_ids: Iterable[int]
+) -> tuple[dict[int, Calendar], int | None]:
+    """The calendars a schedule uses (with their exceptions and base calendars), and the
+    organisation's default calendar id when the project has no calendar of its own."""
+    wanted = set(task_calendar_ids)
     if project.calendar_id is not None:
         wanted.add(project.calendar_id)
     condition = Q(pk__in=wanted)
@@ -122,27 +155,7 @@ def schedule_graph_load(
             ),
             None,
         )
-    graph = ScheduleGraph(
-        project=project,
-        tasks=tasks,
-        links=links,
-        calendars=calendars,
-        default_calendar_id=default_calendar_id,
-    )
-    if with_resources:
-        graph.assignments = list(
-            Assignment.objects.filter(task__project=project)
-            .select_related("person", "role")
-            .order_by("task_id", "pk")
-        )
-    if with_baseline:
-        graph.baselines = list(Baseline.objects.filter(project=project).order_by("number"))
-        graph.baseline = graph.baselines[0] if graph.baselines else None
-        if graph.baseline is not None:
-            graph.baseline_rows = {
-                row.task_uid: row for row in BaselineTask.objects.filter(baseline=graph.baseline)
-            }
-    return graph
+    return calendars, default_calendar_id
 
 
 def _missing_bases(calendars: Mapping[int, Calendar]) -> set[int]:
@@ -662,6 +675,331 @@ def apply_computation(tasks: Iterable[Task], computation: Computation) -> list[T
                 setattr(task, name, value)
             changed.append(task)
     return changed
+
+
+# -- results back as arrays (the reschedule path) -----------------------------------------
+
+# Database field of each time array of the engine's result.
+TIME_COLUMNS = (
+    ("planned_start", "start"),
+    ("planned_finish", "finish"),
+    ("early_start", "early_start"),
+    ("early_finish", "early_finish"),
+    ("late_start", "late_start"),
+    ("late_finish", "late_finish"),
+)
+# Stands for "no value" (or a value that is not a whole second) in the epoch-second arrays:
+# it never equals a computed moment, so such a row is always written.
+UNKNOWN_SECOND = np.iinfo(np.int64).min
+
+
+SECONDS_PER_DAY = 86_400
+# UTC offset in seconds at wall-clock midnight, by (time zone, day number since the epoch):
+# fixed facts of the time-zone database, so shared by every project and kept for the process.
+_midnight_offsets: dict[tuple[str, int], int] = {}
+
+
+def _offsets_at_midnight(calendar: core.Calendar, days: np.ndarray) -> np.ndarray:
+    zone = calendar.time_zone or ""
+    offsets = np.empty(days.shape[0], np.int64)
+    for index, day in enumerate(days.tolist()):
+        offset = _midnight_offsets.get((zone, day))
+        if offset is None:
+            wall = dt.datetime(1970, 1, 1) + dt.timedelta(days=day)
+            offset = int(calendar.to_utc(wall).timestamp()) - day * SECONDS_PER_DAY
+            _midnight_offsets[(zone, day)] = offset
+        offsets[index] = offset
+    return offsets
+
+
+def utc_seconds(calendar: core.Calendar, walls: np.ndarray) -> np.ndarray:
+    """Naive wall-clock ``datetime64`` values of ``calendar`` as UTC seconds since the epoch.
+
+    The same values as ``Calendar.to_utc`` one by one, in a vectorised step: a day whose UTC
+    offset is the same at its midnight and at the next one keeps that offset all day (time
+    zones change offset at most once a day); only the moments of the few days with a change
+    (two a year) are converted one by one.
+    """
+    seconds = walls.astype("datetime64[s]").astype(np.int64)
+    if calendar.time_zone is None or seconds.size == 0:
+        return seconds
+    days = seconds // SECONDS_PER_DAY
+    distinct, inverse = np.unique(days, return_inverse=True)
+    inverse = inverse.reshape(seconds.shape)
+    at_start = _offsets_at_midnight(calendar, distinct)
+    at_end = _offsets_at_midnight(calendar, distinct + 1)
+    result: np.ndarray = seconds + at_start[inverse]
+    flat_seconds = seconds.reshape(-1)
+    flat_result = result.reshape(-1)
+    for index in np.flatnonzero((at_start != at_end)[inverse].reshape(-1)).tolist():
+        wall = dt.datetime(1970, 1, 1) + dt.timedelta(seconds=int(flat_seconds[index]))
+        flat_result[index] = int(calendar.to_utc(wall).timestamp())
+    return result
+
+
+def aware_datetimes(seconds: np.ndarray) -> list[dt.datetime]:
+    """UTC epoch seconds as aware datetimes."""
+    naive: list[dt.datetime] = seconds.astype("datetime64[s]").astype("datetime64[us]").tolist()
+    return [moment.replace(tzinfo=dt.UTC) for moment in naive]
+
+
+@dataclass(slots=True)
+class ScheduleArrays:
+    """The scheduler's fields of every task, in task order, as arrays.
+
+    ``seconds`` holds the six dates by database field (UTC seconds since the epoch); the rest
+    are the floats in minutes and the critical and summary flags. The same shape serves the
+    computed schedule and the values stored on the rows, so that the rows to write are those
+    where the two differ.
+    """
+
+    seconds: dict[str, np.ndarray]
+    total_float: np.ndarray
+    free_float: np.ndarray
+    critical: np.ndarray
+    is_summary: np.ndarray
+
+    def differs(self, other: ScheduleArrays) -> np.ndarray:
+        """Positions where any field differs."""
+        mask = (
+            (self.total_float != other.total_float)
+            | (self.free_float != other.free_float)
+            | (self.critical != other.critical)
+            | (self.is_summary != other.is_summary)
+        )
+        for name, values in self.seconds.items():
+            mask |= values != other.seconds[name]
+        found: np.ndarray = np.flatnonzero(mask)
+        return found
+
+
+def summary_leaf_positions(tasks: Sequence[TaskInput]) -> list[tuple[int, np.ndarray]]:
+    """For each summary task, its position and the positions of the leaf tasks under it."""
+    position = {task.uid: index for index, task in enumerate(tasks)}
+    summaries = summary_uids(tasks)
+    return [
+        (position[uid], np.asarray([position[leaf] for leaf in leaves], np.int64))
+        for uid, leaves in _leaves(tasks).items()
+        if uid in summaries and uid in position
+    ]
+
+
+def schedule_arrays(
+    result: cpm.ScheduleResult,
+    calendars: EngineCalendars,
+    summary_leaves: Sequence[tuple[int, np.ndarray]],
+) -> ScheduleArrays:
+    """The engine's result as the rows' fields, without one ``datetime`` per task and date.
+
+    A summary task is critical when one of its sub-tasks is (see
+    :func:`_summaries_critical_by_children`).
+    """
+    critical = np.asarray(result.critical, bool).copy()
+    for summary, leaves in summary_leaves:
+        if result.is_summary[summary]:
+            critical[summary] = bool(critical[leaves].any()) if leaves.size else False
+    # One conversion for the six arrays: they share most of their days.
+    seconds = utc_seconds(
+        calendars.project, np.stack([result.date_array(name) for _, name in TIME_COLUMNS])
+    )
+    return ScheduleArrays(
+        seconds={column: seconds[row] for row, (column, _) in enumerate(TIME_COLUMNS)},
+        total_float=np.asarray(result.total_float, np.int64),
+        free_float=np.asarray(result.free_float, np.int64),
+        critical=critical,
+        is_summary=np.asarray(result.is_summary, bool),
+    )
+
+
+@dataclass(slots=True)
+class ScheduleRows:
+    """What a reschedule reads: the engine's inputs and the scheduler's fields as stored.
+
+    Read as plain values rather than model instances (a reschedule of 10,000 tasks spends most
+    of its time making rows into objects otherwise); the same task order and the same inputs
+    as :func:`schedule_graph_load` with :func:`task_inputs` and :func:`link_inputs`.
+    """
+
+    graph: ScheduleGraph  # the project and its calendars; no task or link rows
+    task_pks: np.ndarray
+    tasks: list[TaskInput]
+    links: list[LinkInput]
+    stored: ScheduleArrays
+
+
+_INPUT_COLUMNS = (
+    "pk",
+    "uid",
+    "parent_id",
+    "name",
+    "duration_minutes",
+    "is_milestone",
+    "is_manual",
+    "is_elapsed",
+    "constraint_type",
+    "constraint_date",
+    "deadline",
+    "calendar_id",
+    "pinned_start",
+    "actual_start",
+    "actual_finish",
+    "percent_complete",
+    "remaining_minutes",
+    "priority",
+)
+_STORED_COLUMNS = ("total_float_minutes", "free_float_minutes", "is_critical", "is_summary")
+
+
+def _stored_time_column(column: str) -> str:
+    return f"stored_{column}"
+
+
+def schedule_rows_load(project: Project) -> ScheduleRows:
+    """Load what a reschedule needs in a fixed handful of queries (tasks, links, calendars).
+
+    On SQLite the stored dates are read as the text the database holds and parsed in one
+    vectorised step: Django's per-value datetime conversion would cost more than the
+    schedule itself.
+    """
+    sqlite = connection.vendor == "sqlite"
+    time_annotations: dict[str, Any] = {
+        _stored_time_column(column): (
+            Cast(column, output_field=CharField()) if sqlite else F(column)
+        )
+        for column, _ in TIME_COLUMNS
+    }
+    rows = list(
+        Task.objects.filter(project=project)
+        .order_by("sort_order", "uid", "pk")
+        .annotate(
+            pinned_start=Case(When(is_manual=True, then=F("planned_start")), default=None),
+            **time_annotations,
+        )
+        .values_list(*_INPUT_COLUMNS, *_STORED_COLUMNS, *time_annotations)
+    )
+    uid_of = {row[0]: row[1] for row in rows}
+    tasks = [
+        TaskInput(
+            uid=uid,
+            name=name,
+            parent_uid=uid_of.get(parent_id) if parent_id is not None else None,
+            duration_minutes=duration,
+            is_milestone=is_milestone,
+            is_manual=is_manual,
+            is_elapsed=is_elapsed,
+            constraint_type=constraint_type,
+            constraint_date=constraint_date,
+            deadline=deadline,
+            calendar_id=calendar_id,
+            pinned_start=pinned_start if is_manual else None,
+            actual_start=actual_start,
+            actual_finish=actual_finish,
+            percent_complete=float(percent),
+            remaining_minutes=remaining,
+            priority=priority,
+        )
+        for (
+            _,
+            uid,
+            parent_id,
+            name,
+            duration,
+            is_milestone,
+            is_manual,
+            is_elapsed,
+            constraint_type,
+            constraint_date,
+            deadline,
+            calendar_id,
+            pinned_start,
+            actual_start,
+            actual_finish,
+            percent,
+            remaining,
+            priority,
+        ) in (row[: len(_INPUT_COLUMNS)] for row in rows)
+    ]
+    links = [
+        LinkInput(
+            predecessor_uid=uid_of[predecessor],
+            successor_uid=uid_of[successor],
+            type=kind,
+            lag_minutes=lag_minutes,
+            lag_percent=None if lag_percent is None else float(lag_percent),
+            lag_elapsed=lag_elapsed,
+        )
+        for predecessor, successor, kind, lag_minutes, lag_percent, lag_elapsed in (
+            TaskLink.objects.filter(project=project)
+            .order_by("pk")
+            .values_list(
+                "predecessor_id",
+                "successor_id",
+                "type",
+                "lag_minutes",
+                "lag_percent",
+                "lag_elapsed",
+            )
+        )
+        if predecessor in uid_of and successor in uid_of
+    ]
+    calendars, default_calendar_id = schedule_calendars_load(
+        project, {task.calendar_id for task in tasks if task.calendar_id is not None}
+    )
+    count = len(rows)
+    first_stored = len(_INPUT_COLUMNS)
+    first_time = first_stored + len(_STORED_COLUMNS)
+
+    def numbers(offset: int) -> np.ndarray:
+        return np.fromiter(
+            (UNKNOWN_SECOND if row[offset] is None else row[offset] for row in rows),
+            np.int64,
+            count,
+        )
+
+    seconds = {}
+    for index, (column, _) in enumerate(TIME_COLUMNS):
+        values = [row[first_time + index] for row in rows]
+        seconds[column] = (
+            _text_seconds(values)
+            if sqlite
+            else np.fromiter((epoch_second(value) for value in values), np.int64, count)
+        )
+    stored = ScheduleArrays(
+        seconds=seconds,
+        total_float=numbers(first_stored),
+        free_float=numbers(first_stored + 1),
+        critical=np.fromiter((row[first_stored + 2] for row in rows), bool, count),
+        is_summary=np.fromiter((row[first_stored + 3] for row in rows), bool, count),
+    )
+    return ScheduleRows(
+        graph=ScheduleGraph(
+            project=project,
+            tasks=[],
+            links=[],
+            calendars=calendars,
+            default_calendar_id=default_calendar_id,
+        ),
+        task_pks=np.fromiter((row[0] for row in rows), np.int64, count),
+        tasks=tasks,
+        links=links,
+        stored=stored,
+    )
+
+
+def _text_seconds(values: Sequence[str | None]) -> np.ndarray:
+    """Datetimes as SQLite holds them (naive UTC text) as epoch seconds, in one step."""
+    micro = np.array(["NaT" if value is None else value for value in values], "datetime64[us]")
+    ticks = micro.astype(np.int64)
+    whole = ~np.isnat(micro) & (ticks % 1_000_000 == 0)
+    result: np.ndarray = np.where(whole, ticks // 1_000_000, UNKNOWN_SECOND)
+    return result
+
+
+def epoch_second(moment: dt.datetime | None) -> int:
+    """An aware datetime as UTC seconds since the epoch (``UNKNOWN_SECOND`` for none)."""
+    if moment is None or moment.microsecond:
+        return int(UNKNOWN_SECOND)
+    return int(moment.timestamp())
 
 
 # -- resource leveling -----------------------------------------------------------------------

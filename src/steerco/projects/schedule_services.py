@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypedDict
 
+import numpy as np
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
@@ -42,14 +43,14 @@ from steerco.core.errors import NotFound, ValidationFailed
 from steerco.core.models import AuditEntry
 from steerco.engine.errors import CycleError, InfeasibleError, InputError
 from steerco.engine.formats.mspdi import MspdiError, read_mspdi, write_mspdi
+from steerco.engine.scheduling import cpm
 from steerco.engine.scheduling import leveling as lv
 from steerco.engine.scheduling import montecarlo as mc
 from steerco.jobs.models import Job
 from steerco.jobs.services import job_start
-from steerco.projects import engine_io
+from steerco.projects import engine_io, schedule_cache
 from steerco.projects.access import access_project_by_id
 from steerco.projects.engine_io import (
-    SCHEDULED_FIELDS,
     Computation,
     Conflict,
     EngineCalendars,
@@ -141,6 +142,9 @@ class RescheduleOutcome:
     critical: tuple[int, ...]
     conflicts: tuple[Conflict, ...]
     notes: tuple[str, ...]
+    # Primary keys of the task rows whose computed fields were written (``changed`` of them):
+    # a page or an API answer can refresh those rows only.
+    changed_task_ids: tuple[int, ...] = ()
 
     def conflicts_by_uid(self) -> dict[int, list[str]]:
         result: dict[int, list[str]] = {}
@@ -150,58 +154,254 @@ class RescheduleOutcome:
 
 
 def _recompute(project: Project, *, acting_user: User | None, reason: str) -> RescheduleOutcome:
-    """Reschedule inside the caller's transaction and store the dates of the rows that changed."""
-    graph = schedule_graph_load(project)
-    labels = _labels(graph)
+    """Reschedule inside the caller's transaction and store the dates of the rows that changed.
+
+    The network is compiled from every row; the compiled network is then kept (see
+    :mod:`steerco.projects.schedule_cache`) for the next duration edit.
+    """
+    schedule_cache.forget(project.pk)
+    # Read before the rows: a write committed in between then shows as a difference later
+    # (the entry is never newer than what it was compiled from).
+    fingerprint = schedule_cache.fingerprint_of(project)
+    rows = engine_io.schedule_rows_load(project)
+    graph = rows.graph
+    tasks = rows.tasks
+    labels = {str(task.uid): f"{task.uid} {task.name}" for task in tasks}
     try:
         calendars = EngineCalendars(graph)
-        computation = engine_io.compute_graph(graph, calendars)
+        project_start = engine_io.project_start_wall(project, tasks, calendars)
+        if not tasks:
+            return _stored(
+                project,
+                acting_user=acting_user,
+                reason=reason,
+                calendars=calendars,
+                changed_task_ids=(),
+                finish=None,
+                critical=(),
+                conflicts=(),
+                notes=(),
+                finishes={},
+            )
+        build = engine_io.build_network(
+            tasks,
+            rows.links,
+            calendars,
+            project_start=project_start,
+            status_date=project.schedule_status_date,
+        )
+        compiled = cpm.compile_network(build.network)
+        result = compiled.schedule()
+        summary_leaves = engine_io.summary_leaf_positions(tasks)
+        computed = engine_io.schedule_arrays(result, calendars, summary_leaves)
     except (CycleError, InputError) as error:
         raise _engine_failure(error, labels) from error
-    changed = engine_io.apply_computation(graph.tasks, computation)
-    if changed:
-        Task.objects.bulk_update(changed, list(SCHEDULED_FIELDS), batch_size=500)
-    _update_milestone_forecasts(project, graph, computation, calendars)
+    task_pks = rows.task_pks
+    changed = computed.differs(rows.stored)
+    schedule_cache.write_changed_rows(task_pks, computed, changed)
+    uids = np.fromiter((task.uid for task in tasks), np.int64, len(tasks))
+    outcome = _stored(
+        project,
+        acting_user=acting_user,
+        reason=reason,
+        calendars=calendars,
+        changed_task_ids=tuple(task_pks[changed].tolist()),
+        finish=_finish_of(result, calendars),
+        critical=tuple(uids[computed.critical].tolist()),
+        conflicts=_conflicts_of(result),
+        notes=build.notes,
+        finishes=_finishes(task_pks, computed),
+    )
+    if any(
+        calendar.organisation_id != project.organisation_id for calendar in graph.calendars.values()
+    ):
+        return outcome  # the fingerprint covers the organisation's calendars only
+    summaries = engine_io.summary_uids(tasks)
+    pinned = [
+        (position, engine_io.epoch_second(task.pinned_start))
+        for position, task in enumerate(tasks)
+        if task.is_manual
+        and task.pinned_start is not None
+        and not task.started
+        and task.uid not in summaries
+    ]
+    pinned_positions = np.asarray([position for position, _ in pinned], np.int64)
+    pinned_seconds = np.asarray([second for _, second in pinned], np.int64)
+    if not _pins_hold(pinned_positions, pinned_seconds, computed):
+        return outcome
+    assert project.scheduled_at is not None
+    schedule_cache.keep(
+        project.pk,
+        schedule_cache.CachedSchedule(
+            fingerprint=dataclasses.replace(fingerprint, scheduled_at=project.scheduled_at),
+            compiled=compiled,
+            calendars=calendars,
+            task_pks=task_pks,
+            task_uids=uids,
+            started=np.fromiter((task.started for task in tasks), bool, len(tasks)),
+            summary=np.asarray(result.is_summary, bool).copy(),
+            summary_leaves=summary_leaves,
+            stored=computed,
+            notes=build.notes,
+            position_of_pk={int(pk): position for position, pk in enumerate(task_pks.tolist())},
+            today=calendars.today() if project.start_date is None else None,
+            pinned_positions=pinned_positions,
+            pinned_seconds=pinned_seconds,
+        ),
+    )
+    return outcome
+
+
+def _pins_hold(
+    positions: np.ndarray, seconds: np.ndarray, computed: engine_io.ScheduleArrays
+) -> bool:
+    """Whether every manually scheduled task starts where it is pinned.
+
+    A manual task is pinned at its stored start, which the reschedule itself writes: when the
+    schedule moves one (a pin in non-working time), the next compile would differ from the
+    kept network, so it is not kept.
+    """
+    return bool((computed.seconds["planned_start"][positions] == seconds).all())
+
+
+def _recompute_durations(
+    project: Project,
+    entry: schedule_cache.CachedSchedule,
+    durations: Mapping[int, int],
+    saved: Sequence[Task],
+    *,
+    acting_user: User | None,
+    reason: str,
+) -> RescheduleOutcome:
+    """Reschedule after duration edits of tasks not started, on the kept compiled network.
+
+    The same result as :func:`_recompute` (the tests compare both after random edits): the
+    compiled network differs from a freshly compiled one only by these durations.
+    """
+    try:
+        for pk, minutes in durations.items():
+            position = entry.position_of_pk[pk]
+            entry.compiled.set_duration(str(entry.task_uids[position]), minutes)
+        result = entry.compiled.schedule()
+        computed = engine_io.schedule_arrays(result, entry.calendars, entry.summary_leaves)
+    except (CycleError, InputError):
+        # Cannot happen for a duration edit of a leaf task; the full path names the problem.
+        return _recompute(project, acting_user=acting_user, reason=reason)
+    changed = computed.differs(entry.stored)
+    schedule_cache.write_changed_rows(entry.task_pks, computed, changed)
+    outcome = _stored(
+        project,
+        acting_user=acting_user,
+        reason=reason,
+        calendars=entry.calendars,
+        changed_task_ids=tuple(entry.task_pks[changed].tolist()),
+        finish=_finish_of(result, entry.calendars),
+        critical=tuple(entry.task_uids[computed.critical].tolist()),
+        conflicts=_conflicts_of(result),
+        notes=entry.notes,
+        finishes=_finishes(entry.task_pks, computed),
+    )
+    assert project.scheduled_at is not None
+    entry.fingerprint = schedule_cache.after_own_writes(
+        entry.fingerprint, saved=saved, scheduled_at=project.scheduled_at
+    )
+    entry.stored = computed
+    if _pins_hold(entry.pinned_positions, entry.pinned_seconds, computed):
+        schedule_cache.keep(project.pk, entry)
+    return outcome
+
+
+def _finish_of(result: cpm.ScheduleResult, calendars: EngineCalendars) -> dt.datetime | None:
+    if result.project_finish_date is None or not len(result):
+        return None
+    return calendars.project.to_utc(result.project_finish_date)
+
+
+def _conflicts_of(result: cpm.ScheduleResult) -> tuple[Conflict, ...]:
+    return tuple(
+        Conflict(int(conflict.task_id), conflict.kind, conflict.message)
+        for conflict in result.conflicts
+    )
+
+
+class _Finishes:
+    """Scheduled finish by task primary key, made into a datetime only when asked."""
+
+    def __init__(self, task_pks: np.ndarray, computed: engine_io.ScheduleArrays) -> None:
+        self._task_pks = task_pks
+        self._finish = computed.seconds["planned_finish"]
+        self._position: dict[int, int] | None = None
+
+    def get(self, pk: int) -> dt.datetime | None:
+        if self._position is None:
+            self._position = {
+                int(value): position for position, value in enumerate(self._task_pks.tolist())
+            }
+        position = self._position.get(pk)
+        if position is None:
+            return None
+        return engine_io.aware_datetimes(self._finish[position : position + 1])[0]
+
+
+def _finishes(task_pks: np.ndarray, computed: engine_io.ScheduleArrays) -> _Finishes:
+    return _Finishes(task_pks, computed)
+
+
+def _stored(
+    project: Project,
+    *,
+    acting_user: User | None,
+    reason: str,
+    calendars: EngineCalendars,
+    changed_task_ids: tuple[int, ...],
+    finish: dt.datetime | None,
+    critical: tuple[int, ...],
+    conflicts: tuple[Conflict, ...],
+    notes: tuple[str, ...],
+    finishes: _Finishes | Mapping[int, dt.datetime],
+) -> RescheduleOutcome:
+    """What every reschedule does once the task rows are written: milestone forecasts, the
+    project's ``scheduled_at``, the audit row."""
+    changed = len(changed_task_ids)
+    _update_milestone_forecasts(project, finishes, calendars)
     project.scheduled_at = timezone.now()
     Project.objects.filter(pk=project.pk).update(scheduled_at=project.scheduled_at)
-    critical = tuple(uid for uid, task in computation.tasks.items() if task.critical)
-    finish = computation.project_finish
     audit_record(
         actor=acting_user,
         action=Action.ACTION,
         instance=project,
         after={
             "rescheduled": reason,
-            "changed_tasks": len(changed),
+            "changed_tasks": changed,
             "finish": finish,
             "critical_tasks": len(critical),
-            "conflicts": len(computation.conflicts),
+            "conflicts": len(conflicts),
         },
-        summary=f"Rescheduled {project.code} ({reason}): {len(changed)} task(s) moved"
+        summary=f"Rescheduled {project.code} ({reason}): {changed} task(s) moved"
         + (f", finish {calendars.local_date(finish)}" if finish else ""),
     )
     return RescheduleOutcome(
         project=project,
-        changed=len(changed),
+        changed=changed,
         finish=finish,
         critical=critical,
-        conflicts=computation.conflicts,
-        notes=computation.notes,
+        conflicts=conflicts,
+        notes=notes,
+        changed_task_ids=changed_task_ids,
     )
 
 
 def _update_milestone_forecasts(
-    project: Project, graph: ScheduleGraph, computation: Computation, calendars: EngineCalendars
+    project: Project, finishes: _Finishes | Mapping[int, dt.datetime], calendars: EngineCalendars
 ) -> None:
     """A watched milestone tied to a task is forecast on that task's scheduled finish."""
-    uid_of = graph.uid_of()
     milestones = list(Milestone.objects.filter(project=project, task__isnull=False))
     changed = []
     for milestone in milestones:
-        computed = computation.tasks.get(uid_of.get(milestone.task_id or 0, -1))
-        if computed is None:
+        finish = finishes.get(milestone.task_id or 0)
+        if finish is None:
             continue
-        forecast = calendars.local_date(computed.finish)
+        forecast = calendars.local_date(finish)
         if forecast != milestone.forecast_date:
             milestone.forecast_date = forecast
             changed.append(milestone)
@@ -507,13 +707,17 @@ def _apply_predecessors(
     project: Project,
     task: Task,
     text: str,
-    graph: ScheduleGraph,
     minutes_per_day: int,
 ) -> None:
     from steerco.projects import services as project_services
 
     wanted = parse_predecessors(text, minutes_per_day=minutes_per_day)
-    by_uid = graph.by_uid()
+    by_uid = {
+        row.uid: row
+        for row in Task.objects.filter(
+            project=project, uid__in=[link.predecessor_uid for link in wanted]
+        )
+    }
     problems = [
         f"There is no task {link.predecessor_uid} in {project.code}."
         for link in wanted
@@ -524,7 +728,10 @@ def _apply_predecessors(
     ]
     if problems:
         raise ValidationFailed({"predecessors": problems})
-    existing = {link.predecessor_id: link for link in graph.links if link.successor_id == task.pk}
+    existing = {
+        link.predecessor_id: link
+        for link in TaskLink.objects.filter(project=project, successor=task).order_by("pk")
+    }
     kept: set[int] = set()
     for parsed in wanted:
         predecessor = by_uid[parsed.predecessor_uid]
@@ -585,9 +792,15 @@ def schedule_edit(
     from steerco.projects import services as project_services
 
     project = access_project_by_id(acting_user, project_id, for_edit=True)
-    graph = schedule_graph_load(project)
-    calendars = EngineCalendars(graph)
-    tasks_by_id = {task.pk: task for task in graph.tasks}
+    if not add_links and not remove_link_ids and schedule_cache.durations_only(task_edits):
+        entry = schedule_cache.take(project)
+        if entry is not None:
+            return _edit_durations(
+                acting_user=acting_user, project=project, task_edits=task_edits, entry=entry
+            )
+    # Only the edited rows and the project calendar: the reschedule reads everything anyway.
+    calendars = _project_calendars(project)
+    tasks_by_id = _edited_tasks(project, task_edits)
     for edit in task_edits:
         task = tasks_by_id.get(edit.get("task_id", -1))
         if task is None:
@@ -611,7 +824,6 @@ def schedule_edit(
                     project=project,
                     task=task,
                     text=edit["predecessors"] or "",
-                    graph=graph,
                     minutes_per_day=calendars.minutes_per_day,
                 )
         except ValidationFailed as error:
@@ -626,12 +838,84 @@ def schedule_edit(
             lag_minutes=spec.get("lag_minutes", 0),
             lag_percent=spec.get("lag_percent"),
         )
-    links = {link.pk for link in graph.links}
+    links = set(
+        TaskLink.objects.filter(project=project, pk__in=list(remove_link_ids)).values_list(
+            "pk", flat=True
+        )
+    )
     for link_id in remove_link_ids:
         if link_id not in links:
             raise NotFound(f"No link {link_id} in {project.code}.")
         project_services.link_delete(acting_user=acting_user, link_id=link_id)
     return _recompute(project, acting_user=acting_user, reason="grid edit")
+
+
+def _project_calendars(project: Project) -> EngineCalendars:
+    """The project calendar (or the organisation's default), without loading any task."""
+    calendars, default_calendar_id = engine_io.schedule_calendars_load(project, ())
+    return EngineCalendars(
+        ScheduleGraph(
+            project=project,
+            tasks=[],
+            links=[],
+            calendars=calendars,
+            default_calendar_id=default_calendar_id,
+        )
+    )
+
+
+def _edited_tasks(project: Project, task_edits: Sequence[TaskEdit]) -> dict[int, Task]:
+    wanted = [edit.get("task_id", -1) for edit in task_edits]
+    return {task.pk: task for task in Task.objects.filter(project=project, pk__in=wanted)}
+
+
+def _edit_durations(
+    *,
+    acting_user: User,
+    project: Project,
+    task_edits: Sequence[TaskEdit],
+    entry: schedule_cache.CachedSchedule,
+) -> RescheduleOutcome:
+    """Duration edits on a project whose compiled network is kept: only the edited rows are
+    read, and the reschedule is incremental when every edited task is a leaf not started."""
+    from steerco.projects import services as project_services
+
+    tasks_by_id = _edited_tasks(project, task_edits)
+    durations: dict[int, int] = {}
+    saved: list[Task] = []
+    replayable = True
+    try:
+        for edit in task_edits:
+            task = tasks_by_id.get(edit.get("task_id", -1))
+            if task is None:
+                raise NotFound(f"No task {edit.get('task_id')} in {project.code}.")
+            try:
+                changes = _task_changes(task, edit, project, entry.calendars)
+                if changes:
+                    saved.append(
+                        project_services.task_update(
+                            acting_user=acting_user,
+                            task_id=task.pk,
+                            changes=changes,  # type: ignore[arg-type]
+                        )
+                    )
+            except ValidationFailed as error:
+                raise _prefixed(error, f"tasks[{task.uid}]") from error
+            position = entry.position_of_pk.get(task.pk)
+            if position is None or entry.started[position] or entry.summary[position]:
+                replayable = False
+            elif "duration_minutes" in changes:
+                durations[task.pk] = int(changes["duration_minutes"])
+    except Exception:
+        if not saved:
+            # Nothing written: the entry still matches the database.
+            schedule_cache.keep(project.pk, entry)
+        raise
+    if not replayable:
+        return _recompute(project, acting_user=acting_user, reason="grid edit")
+    return _recompute_durations(
+        project, entry, durations, saved, acting_user=acting_user, reason="grid edit"
+    )
 
 
 @transaction.atomic
