@@ -448,3 +448,25 @@ def test_an_empty_network_finishes_where_it_starts() -> None:
     )
     assert dated.project_finish == 0
     assert dated.project_finish_date == datetime(2026, 1, 5, 8)
+
+
+def test_a_started_milestone_has_happened_at_its_actual_start_even_on_a_weekend() -> None:
+    saturday = datetime(2026, 3, 7, 10)
+    result = schedule(
+        Network(
+            (
+                Task("go-live", 0, actual_start=saturday),
+                Task("review", DAY, actual_start=datetime(2026, 3, 3, 18, 30)),
+                Task("next", DAY),
+            ),
+            (Link("go-live", "next"),),
+            project_start=datetime(2026, 3, 2, 8),
+            status_date=datetime(2026, 3, 10, 8),
+        )
+    )
+    starts, finishes = result.date_array("start"), result.date_array("finish")
+    # Not moved to the status date like unfinished work, and never finishing before it started.
+    assert starts[0] == finishes[0] == np.datetime64(saturday)
+    # A task started after hours (in non-working time) finishes a working day later, not before.
+    assert finishes[1] > starts[1]
+    assert all(finishes >= starts)

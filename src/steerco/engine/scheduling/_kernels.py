@@ -393,6 +393,10 @@ def schedule_pass(  # type: ignore[no-untyped-def]
             else:
                 work = _to_work(task_calendar, actual_start[i], tables, overflow)
                 early_finish[i] = _to_wall(task_calendar, work + length, True, tables, overflow)
+            # An actual start in non-working time maps back to the end of the previous
+            # working period; a task never finishes before it started.
+            if early_finish[i] < early_start[i]:
+                early_finish[i] = early_start[i]
         elif state == IN_PROGRESS:
             early_start[i] = actual_start[i]
             resume = (
@@ -419,6 +423,8 @@ def schedule_pass(  # type: ignore[no-untyped-def]
                     natural_time[i] = _to_wall(task_calendar, finish_work, True, tables, overflow)
                 finish_work = fixed
             early_finish[i] = _to_wall(task_calendar, finish_work, True, tables, overflow)
+            if early_finish[i] < early_start[i]:
+                early_finish[i] = early_start[i]
         else:
             if status_time != NEGATIVE_INFINITY and status_time > start_bound:
                 start_bound = status_time

@@ -923,8 +923,11 @@ class _NetworkBuilder:
                 nodes.actual_finish[node] = time_of(task.actual_finish, finish=True)
                 if nodes.actual_finish[node] < nodes.actual_start[node]:
                     raise InputError("actual finish is before actual start", field=where)
-            elif task.percent_complete >= 100 or (
-                task.remaining_duration == 0 and task.duration > 0
+            elif (
+                task.percent_complete >= 100
+                or (task.remaining_duration == 0 and task.duration > 0)
+                # A milestone that has started has happened (as Microsoft Project marks it).
+                or (task.duration == 0 and not task.remaining_duration)
             ):
                 nodes.progress[node] = kernels.FINISHED
             else:
