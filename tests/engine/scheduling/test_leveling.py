@@ -9,11 +9,14 @@ import pytest
 
 from steerco.engine.errors import CycleError, InfeasibleError, InputError
 from steerco.engine.scheduling.leveling import (
+    Evolution,
     LevelingLink,
     LevelingProblem,
     LevelingResource,
     LevelingTask,
+    build_network,
     level,
+    run_heuristic,
     warm_up,
 )
 
@@ -83,6 +86,26 @@ def test_known_optimum_is_proven_above_the_simple_bounds():
     assert solved.lower_bound == 10
     assert solved.optimal
     assert heuristic.makespan >= solved.makespan
+
+
+def test_a_restarted_genetic_search_starts_again_and_finds_the_optimum():
+    # The problem above: optimum 10. A restart drops the whole population, and the
+    # new one, sampled on another priority rule, reaches the optimum on its own.
+    tasks = [
+        LevelingTask("A", 4, {"crew": 2}),
+        LevelingTask("B", 3, {"crew": 1}),
+        LevelingTask("C", 1, {"crew": 1}),
+        LevelingTask("D", 3, {"crew": 2}),
+    ]
+    network = build_network(problem(tasks, [LevelingLink("C", "D")], [LevelingResource("crew", 2)]))
+    first = run_heuristic(network, "delay_finish", time_limit=1.0, max_passes=4, seed=0, target=-1)
+    evolution = Evolution(network, first.starts, first.makespan, seed=1, target=10)
+    evolution.restart(seed=2, rule=1)
+    assert evolution.makespan == -1
+    evolution.run(200)
+    starts, makespan = evolution.best()
+    assert makespan == 10
+    assert int((starts + network.duration).max()) == 10
 
 
 def test_lags_and_link_kinds_are_respected():
@@ -256,6 +279,26 @@ def test_psplib_j30_instance_reaches_its_proven_optimum():
     result = level(to_leveling_problem(instance), method="solver", time_limit=2, workers=2)
     assert result.makespan == optimum == 42
     assert result.optimal and result.lower_bound == 42
+    starts = list(result.starts.values())
+    for job, successors in enumerate(instance.successors):
+        for successor in successors:
+            assert starts[successor] >= starts[job] + instance.durations[job]
+
+
+def test_psplib_hard_instance_keeps_a_true_bound_past_the_proof_attempt():
+    # j3013_2 is not proven in a few seconds: the second worker gives up its proof
+    # attempt and restarts genetic searches. The schedule stays valid and the bound
+    # stays below the proven optimum.
+    from steerco.engine.formats.psplib import read_sm, to_leveling_problem
+
+    folder = SHARED_DATA / "psplib"
+    if not (folder / "j30" / "j3013_2.sm").exists():
+        pytest.skip(f"PSPLIB data not found in {folder}")
+    optimum = _j30_optimum(folder / "ref" / "j30opt.sm", parameter=13, instance=2)
+    instance = read_sm(folder / "j30" / "j3013_2.sm")
+    result = level(to_leveling_problem(instance), method="solver", time_limit=3.5, workers=2)
+    assert result.lower_bound <= optimum == 62 <= result.makespan
+    assert result.makespan <= 66
     starts = list(result.starts.values())
     for job, successors in enumerate(instance.successors):
         for successor in successors:

@@ -10,11 +10,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from steerco.engine.scheduling.leveling import (
+    Evolution,
     LevelingLink,
     LevelingProblem,
     LevelingResource,
     LevelingTask,
+    build_network,
     level,
+    run_heuristic,
     warm_up,
 )
 
@@ -145,6 +148,21 @@ def test_within_slack_never_moves_the_finish(case):
             and result.starts[task.id] <= period < result.finishes[task.id]
         }
         assert involved & unresolved
+
+
+@FAST
+@given(problems(), st.integers(0, 7), st.integers(0, 1000))
+def test_restarted_genetic_search_respects_capacity_and_links(case, rule, seed):
+    network = build_network(case)
+    first = run_heuristic(network, "delay_finish", time_limit=1.0, max_passes=4, seed=0, target=-1)
+    evolution = Evolution(network, first.starts, first.makespan, seed=1, target=-1)
+    evolution.restart(seed, rule=rule)
+    evolution.run(40)
+    starts, makespan = evolution.best()
+    by_id = dict(zip(network.task_ids, starts.tolist(), strict=True))
+    assert over_capacity(case, by_id) == []
+    assert precedence_violations(case, by_id) == []
+    assert makespan == max((by_id[t.id] + t.duration for t in case.tasks), default=0)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
