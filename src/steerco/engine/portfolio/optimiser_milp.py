@@ -344,3 +344,22 @@ def solve_relaxation(
     objective = float(highs.getInfo().objective_function_value) * scale
     reduced_costs = np.asarray(solution.col_dual, dtype=np.float64) * scale
     return LpOutcome(status, objective, column_values, row_duals, seconds, reduced_costs)
+
+
+def column_rents(model: CompiledPortfolio, row_duals: FloatArray) -> FloatArray:
+    """Each column's value less what it uses of the model's rows at the LP's prices.
+
+    Unlike HiGHS's reduced costs, the "one start at most" rows of the
+    projects are left out: their duals absorb the worth of every project the
+    LP selects, whose chosen start then shows a reduced cost of zero. A
+    project's best rent is what the LP bound loses when it is forced out (a
+    positive rent) or in (a negative one).
+    """
+    entry_column = np.repeat(np.arange(model.column_count), np.diff(model.col_ptr))
+    price = np.bincount(
+        entry_column,
+        weights=row_duals[model.row_index] * model.coef,
+        minlength=model.column_count,
+    )
+    rents: FloatArray = model.col_value - price
+    return rents
