@@ -234,3 +234,24 @@ def test_a_holiday_on_the_default_calendar_rebuilds_everyone_on_it(org, team):
     assert person_hours(team["ada"], NEXT_MONTH) == before - Decimal("8")
     assert person_hours(team["grace"], NEXT_MONTH) == before - Decimal("8")
     assert role_hours(team["de"], NEXT_MONTH) == 2 * (before - Decimal("8"))
+
+
+def test_the_nightly_periodic_run_rebuilds_a_month_entering_the_window(
+    org, team, django_capture_on_commit_callbacks
+):
+    from steerco.jobs.models import Job
+    from steerco.jobs.periodic_services import periodic_run_now
+
+    # As if the window had moved on since the last rebuild: the latest month has no rows.
+    latest = CapacityPeriod.objects.order_by("-month").values_list("month", flat=True).first()
+    CapacityPeriod.objects.filter(month=latest).delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        [job] = periodic_run_now(
+            name="resources.capacity_refresh", organisation_ids=[org.organisation.pk]
+        )
+    job.refresh_from_db()
+
+    assert job.state == Job.State.SUCCEEDED
+    assert job.result["people"] == 2
+    assert person_hours(team["ada"], latest) is not None
+    assert role_hours(team["de"], latest) is not None
