@@ -285,3 +285,39 @@ def test_the_cost_form_takes_a_fixed_number_of_queries(org, money, django_assert
         assert client.get(f"/finance/projects/{money['alpha'].pk}/costs/new/").status_code == 200
     with django_assert_max_num_queries(8):
         assert client.get(f"/finance/costs/{line.pk}/").status_code == 200
+
+
+@pytest.mark.parametrize("category", ["²", "9" * 40])
+def test_a_category_that_is_not_a_plain_id_is_a_field_error_not_a_crash(org, money, category):
+    client = client_for(org.user("pmo_analyst"))
+    answer = client.post(
+        f"/finance/projects/{money['alpha'].pk}/costs/new/",
+        {"category": category, "month": "2026-02", "amount": "10"},
+    )
+    assert answer.status_code == 422
+    assert "Choose a cost category." in answer.content.decode()
+    assert not CostLine.objects.exists()
+
+
+def test_money_far_outside_any_plausible_month_is_refused(org, money, api_client):
+    client = api_client(org.user("pmo_analyst"))
+    draft = BudgetFactory(project=money["alpha"], version=2, status=Budget.Status.DRAFT)
+    answer = client.put(
+        f"/api/v1/finance/budgets/{draft.pk}/lines",
+        {
+            "lines": [
+                {"cost_category_id": money["labour"].pk, "month": "0001-01-01", "amount": "5"},
+                {"cost_category_id": money["labour"].pk, "month": "9999-12-01", "amount": "5"},
+            ]
+        },
+        content_type=JSON,
+    )
+    assert answer.status_code == 422
+    assert {"lines[0].month", "lines[1].month"} <= set(str(answer.json()).split("'"))
+    assert not BudgetLine.objects.filter(budget=draft).exists()
+    cost = client_for(org.user("pmo_analyst")).post(
+        f"/finance/projects/{money['alpha'].pk}/costs/new/",
+        {"category": money["hardware"].pk, "month": "2999-02", "amount": "10"},
+    )
+    assert cost.status_code == 422
+    assert "Use a month from 1990-01 to 2100-12." in cost.content.decode()

@@ -417,10 +417,10 @@ def test_a_duration_edit_costs_the_same_queries_at_any_size(
             project_id=project.pk,
             task_edits=[{"task_id": tasks[0].pk, "duration_minutes": 3 * DAY}],
         )
-    # Access, the fingerprint (tasks, links, calendars, exceptions), the edited row, the
-    # task update (access, checks, save, audit), then one statement for every changed row,
-    # milestones, scheduled_at and the audit row.
-    assert counts[0] == 17
+    # Access, the project's row lock and re-read, the fingerprint (tasks, links, calendars,
+    # exceptions), the edited row, the task update (access, checks, save, audit), then one
+    # statement for every changed row, milestones, scheduled_at and the audit row.
+    assert counts[0] == 19
 
 
 def test_a_manual_task_the_schedule_moves_is_not_replayed(

@@ -206,7 +206,8 @@ def test_refreshing_one_person_is_a_few_queries(org, team):
         capacity_services.capacity_refresh_people(
             organisation_id=org.organisation.pk, person_ids=[team["ada"].pk]
         )
-    assert len(queries) <= 12
+    # Twelve, plus the organisation's row lock that serialises concurrent rebuilds.
+    assert len(queries) <= 13
 
 
 def test_the_explicit_refresh_still_rebuilds_everything(org, team, api_client):

@@ -310,3 +310,24 @@ def test_the_approvals_page_takes_the_same_queries_for_one_week_or_many(
         page = client.get("/resources/timesheets/approvals/")
     assert page.content.decode().count("Extra ") >= 4
     assert len(five_weeks.captured_queries) == len(one_week.captured_queries)
+
+
+def test_a_week_sent_back_and_submitted_again_unchanged_waits_for_new_decisions(
+    org, submitted, api_client
+):
+    from steerco.resources import timesheet_selectors
+
+    pm = api_client(submitted["pm"])
+    reject(pm, submitted, submitted["task_line"])
+    manager = api_client(org.user("resource_manager"))
+    assert approve(manager, submitted, submitted["admin_line"]).json()["status"] == "rejected"
+
+    member = api_client(submitted["member"])
+    assert member.post(f"/api/v1/timesheets/{submitted['id']}/submit").status_code == 200
+
+    week = pm.get(f"/api/v1/timesheets/{submitted['id']}").json()
+    decisions = {line["item"]["value"]: line["decision"] for line in week["lines"]}
+    assert decisions[f"t:{submitted['task'].pk}"] != "rejected"
+    assert decisions["c:admin"] == "approved"
+    waiting = timesheet_selectors.timesheets_to_approve(user=submitted["pm"])
+    assert submitted["id"] in [row.timesheet_id for row in waiting]

@@ -77,3 +77,13 @@ def unique_guard(field: str, message: str) -> Iterator[None]:
 
 
 # Roles
+
+
+# Ids arrive as text in forms and query strings. ``str.isdigit`` also accepts "²" (which
+# ``int`` refuses) and any length (which the database refuses): both would answer 500.
+MAX_ID_DIGITS = 18
+
+
+def is_whole_number(text: str) -> bool:
+    """Whether ``text`` is a plain decimal id that ``int`` and every database accept."""
+    return 0 < len(text) <= MAX_ID_DIGITS and text.isascii() and text.isdigit()

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from steerco.core.errors import Conflict, ValidationFailed
+from steerco.core.validation import is_whole_number
 from steerco.finance import access, services
 from steerco.finance.imports import parse_month
 from steerco.finance.models import Budget, BudgetLine, CostCategory, CostLine, ExpenseType
@@ -42,7 +43,7 @@ def _budget_to_edit(project_id: int) -> tuple[Budget | None, Budget | None]:
 
 
 def _posted_rows(data: QueryDict) -> list[dict[str, str]]:
-    count = int(data.get("rows", "0") or 0) if (data.get("rows") or "0").isdigit() else 0
+    count = int(data.get("rows") or "0") if is_whole_number(data.get("rows") or "0") else 0
     return [
         {
             name: data.get(f"line-{index}-{name}", "").strip()
@@ -67,7 +68,7 @@ def budget_lines(request: HttpRequest, project_id: int) -> HttpResponse:
             if not any(row.values()):
                 continue
             problems = row_errors.setdefault(index, [])
-            if not row["category"].isdigit():
+            if not is_whole_number(row["category"]):
                 problems.append("Choose a cost category.")
             month = parse_month(row["month"])
             if month is None:
@@ -152,7 +153,7 @@ TEXT_FIELDS = ("reference", "description")
 def _cost_values(data: QueryDict) -> tuple[dict[str, Any], dict[str, list[str]]]:
     errors: dict[str, list[str]] = {}
     category = data.get("category", "")
-    if not category.isdigit():
+    if not is_whole_number(category):
         errors["cost_category_id"] = ["Choose a cost category."]
     month = parse_month(data.get("month", "").strip())
     if month is None:
@@ -166,7 +167,7 @@ def _cost_values(data: QueryDict) -> tuple[dict[str, Any], dict[str, list[str]]]
             errors["date"] = ["Give the date as YYYY-MM-DD."]
     return (
         {
-            "cost_category_id": int(category) if category.isdigit() else 0,
+            "cost_category_id": int(category) if is_whole_number(category) else 0,
             "month": month,
             "amount": data.get("amount", "").strip(),
             "currency": data.get("currency", "").strip(),

@@ -63,6 +63,19 @@ from steerco.resources.models import LockedPeriod
 Action = AuditEntry.Action
 FORECAST_METHODS = (*COMPUTED_METHODS, "manual")
 MAX_AMOUNT = Decimal("99999999999999.99")
+# Money is planned and booked by month, and every financial page walks the months between the
+# first and the last line: a typo such as year 0001 would make each view walk thousands of years.
+FIRST_MONTH = dt.date(1990, 1, 1)
+LAST_MONTH = dt.date(2100, 12, 1)
+
+
+def month_out_of_range(month: dt.date) -> str | None:
+    """Why ``month`` cannot hold money, or ``None`` when it can."""
+    if not FIRST_MONTH <= month <= LAST_MONTH:
+        return f"Use a month from {FIRST_MONTH:%Y-%m} to {LAST_MONTH:%Y-%m}."
+    return None
+
+
 REFERENCE_LENGTH = CostLine._meta.get_field("reference").max_length or 100
 DESCRIPTION_LENGTH = CostLine._meta.get_field("description").max_length or 300
 
@@ -182,6 +195,8 @@ def check_cost_line(
             errors.add(names["month"], "Give the month, e.g. 2026-03.")
     elif month.day != 1:
         errors.add(names["month"], f"Use the first day of the month, e.g. {month:%Y-%m}-01.")
+    elif problem := month_out_of_range(month):
+        errors.add(names["month"], problem)
     if date is not None and month is not None and first_of_month(date) != first_of_month(month):
         errors.add(names["date"], f"The date {date} is not in {month:%Y-%m}.")
     number = parse_amount(amount)
@@ -447,6 +462,8 @@ def _checked_budget_lines(
             errors.add(f"{where}.cost_category_id", "Choose a cost category of your organisation.")
         if line.month.day != 1:
             errors.add(f"{where}.month", "Use the first day of the month.")
+        elif problem := month_out_of_range(line.month):
+            errors.add(f"{where}.month", problem)
         amount = parse_amount(line.amount)
         if amount is None or amount < 0:
             errors.add(f"{where}.amount", "A budget amount is zero or more.")

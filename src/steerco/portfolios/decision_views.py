@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from steerco.core.errors import Conflict, NotFound, ValidationFailed
+from steerco.core.validation import is_whole_number
 from steerco.engine.errors import InputError
 from steerco.jobs.models import Job
 from steerco.portfolios import decision_selectors as selectors
@@ -412,7 +413,7 @@ def scores_save(request: HttpRequest) -> HttpResponse:
         if not key.startswith("score-"):
             continue
         parts = key.split("-")
-        if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
+        if len(parts) != 3 or not is_whole_number(parts[1]) or not is_whole_number(parts[2]):
             continue
         if value.strip() == request.POST.get(f"was-{parts[1]}-{parts[2]}", "").strip():
             continue
@@ -441,7 +442,7 @@ def weights_save(request: HttpRequest) -> HttpResponse:
     weights: dict[int, Any] = {}
     for key in request.POST:
         value = request.POST.get(key, "")
-        if key.startswith("weight-") and key.removeprefix("weight-").isdigit():
+        if key.startswith("weight-") and is_whole_number(key.removeprefix("weight-")):
             weights[int(key.removeprefix("weight-"))] = value.strip() or "0"
     try:
         services.criterion_weights_set(acting_user=user, weights=weights)

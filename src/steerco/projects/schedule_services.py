@@ -153,12 +153,26 @@ class RescheduleOutcome:
         return result
 
 
+def _lock_schedule(project: Project) -> None:
+    """Take the project's row lock for the rest of the transaction, then re-read the project.
+
+    Two reschedules of one project at once would each compute from rows without the other's
+    edit, and the later one's kept network (see :mod:`steerco.projects.schedule_cache`) would
+    then carry the stale rows into every following edit. Holding the row lock serialises them;
+    every read after it sees what the other transaction committed. (SQLite serialises writers
+    anyway and ignores the lock.)
+    """
+    Project.objects.select_for_update().filter(pk=project.pk).values_list("pk", flat=True).first()
+    project.refresh_from_db()
+
+
 def _recompute(project: Project, *, acting_user: User | None, reason: str) -> RescheduleOutcome:
     """Reschedule inside the caller's transaction and store the dates of the rows that changed.
 
     The network is compiled from every row; the compiled network is then kept (see
     :mod:`steerco.projects.schedule_cache`) for the next duration edit.
     """
+    _lock_schedule(project)
     schedule_cache.forget(project.pk)
     # Read before the rows: a write committed in between then shows as a difference later
     # (the entry is never newer than what it was compiled from).
@@ -792,6 +806,7 @@ def schedule_edit(
     from steerco.projects import services as project_services
 
     project = access_project_by_id(acting_user, project_id, for_edit=True)
+    _lock_schedule(project)
     if not add_links and not remove_link_ids and schedule_cache.durations_only(task_edits):
         entry = schedule_cache.take(project)
         if entry is not None:

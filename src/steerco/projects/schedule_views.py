@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from steerco.core.access import organisation_id_of
 from steerco.core.errors import Conflict, ServiceError, ValidationFailed
+from steerco.core.validation import is_whole_number
 from steerco.projects import schedule_charts as charts
 from steerco.projects import schedule_selectors as selectors
 from steerco.projects import schedule_services as services
@@ -95,7 +96,7 @@ def schedule_page(request: HttpRequest, project_id: int) -> HttpResponse:
     context.update(tab=tab, tabs=TABS)
     # "?task=ID" opens that task's comments, where a mention notification leads.
     comments_task = request.GET.get("task", "")
-    if comments_task.isdigit():
+    if is_whole_number(comments_task):
         context["comments_task_id"] = int(comments_task)
     if tab == "risk":
         context["simulation"] = selectors.simulation_latest(steerco_user(request), project_id)

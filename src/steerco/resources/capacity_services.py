@@ -30,7 +30,7 @@ import numpy as np
 from django.db import transaction
 from django.db.models import Max, Min, Q, Sum
 
-from steerco.accounts.models import User
+from steerco.accounts.models import Organisation, User
 from steerco.core.access import organisation_id_of
 from steerco.core.audit import audit_record, snapshot
 from steerco.core.errors import NotFound, ValidationFailed
@@ -162,6 +162,7 @@ def capacity_refresh(
     window = month_range(first, count)
     last_day = month_end(window[-1])
 
+    _lock_capacity(organisation_id)
     calendars = OrganisationCalendars.load(organisation_id)
     people = list(
         Person.objects.filter(organisation_id=organisation_id, is_active=True)
@@ -335,6 +336,20 @@ def cached_window(organisation_id: int) -> list[dt.date]:
     return month_range(first, count)
 
 
+def _lock_capacity(organisation_id: int) -> None:
+    """Serialise the capacity rebuilds of one organisation until the transaction ends.
+
+    A rebuild deletes and re-inserts rows; two at once (two people of one role saved together,
+    or a save during the nightly rebuild) would each insert a row the other also inserts, and
+    the second would fail on the unique month constraint. The organisation's row is the lock.
+    """
+    Organisation.objects.select_for_update().filter(pk=organisation_id).values_list(
+        "pk", flat=True
+    ).first()
+
+
+# No savepoint: it only ever runs inside the write that caused it, or alone.
+@transaction.atomic(savepoint=False)
 def capacity_refresh_people(
     *, organisation_id: int, person_ids: Iterable[int], role_ids: Iterable[int] = ()
 ) -> int:
@@ -346,6 +361,7 @@ def capacity_refresh_people(
     deleted). Returns the number of person rows written.
     """
     ids = set(person_ids)
+    _lock_capacity(organisation_id)
     window = cached_window(organisation_id)
     first, last_day = window[0], month_end(window[-1])
     people = list(

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from steerco.accounts.models import User
 from steerco.core.errors import Conflict, NotFound, ValidationFailed
+from steerco.core.validation import is_whole_number
 from steerco.resources import capacity_selectors, capacity_services, request_services
 from steerco.resources.capacity_access import (
     access_portfolio_by_code,
@@ -80,7 +81,7 @@ class HeatmapParameters:
             raise ValidationFailed({"months": ["Choose a number of months."]}) from error
         self.include_pipeline = data.get("pipeline") in ("1", "on", "true")
         scenario = data.get("scenario") or ""
-        self.scenario_id = int(scenario) if scenario.isdigit() else None
+        self.scenario_id = int(scenario) if is_whole_number(scenario) else None
         self.moves = _parse_moves(data.get("moves", ""))
         portfolio = (
             access_portfolio_by_code(user, self.portfolio_code) if self.portfolio_code else None
@@ -255,7 +256,9 @@ def people(request: HttpRequest) -> HttpResponse:
         months=HeatmapQuery(first, max(1, min(36, months))).months,
         role_id=role_id,
         search=search,
-        page=int(request.GET.get("page") or 1) if (request.GET.get("page") or "1").isdigit() else 1,
+        page=int(request.GET.get("page") or 1)
+        if is_whole_number(request.GET.get("page") or "1")
+        else 1,
     )
     base = {"from": month_label(first), "months": months, "role": role_id or "", "search": search}
     page = view.page
@@ -317,7 +320,7 @@ def _date(value: str | None) -> dt.date | None:
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return int(value) if value and is_whole_number(value) else None
 
 
 @member_required

@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from steerco.core.errors import AccessDenied, Conflict, ValidationFailed
+from steerco.core.validation import is_whole_number
 from steerco.resources import capacity_selectors, capacity_services, planning_selectors
 from steerco.resources.capacity_engine_io import add_months, month_label, parse_month
 from steerco.resources.capacity_services import RoleDemandRow
@@ -133,7 +134,9 @@ def _problems_by_role(failure: ValidationFailed, rows: list[RoleDemandRow]) -> d
     problems: dict[int, list[str]] = {}
     for key, texts in failure.errors.items():
         index = key.split("]")[0].removeprefix("rows[")
-        role_id = rows[int(index)].role_id if index.isdigit() and int(index) < len(rows) else 0
+        role_id = (
+            rows[int(index)].role_id if is_whole_number(index) and int(index) < len(rows) else 0
+        )
         problems.setdefault(role_id, []).extend(texts)
     return problems
 
@@ -144,7 +147,7 @@ def _problems_by_role(failure: ValidationFailed, rows: list[RoleDemandRow]) -> d
 def _booking_values(data: QueryDict) -> tuple[dict[str, Any], dict[str, list[str]]]:
     errors: dict[str, list[str]] = {}
     person = data.get("person", "")
-    if not person.isdigit():
+    if not is_whole_number(person):
         errors["person_id"] = ["Choose a person."]
     try:
         month = parse_month(data.get("month") or None)
@@ -157,7 +160,7 @@ def _booking_values(data: QueryDict) -> tuple[dict[str, Any], dict[str, list[str
         errors["hours"] = ["Enter a number of hours."]
         hours = Decimal(0)
     values = {
-        "person_id": int(person) if person.isdigit() else 0,
+        "person_id": int(person) if is_whole_number(person) else 0,
         "month": month,
         "hours": hours,
         "kind": data.get("kind") or Booking.Kind.SOFT,
@@ -179,7 +182,7 @@ def bookings(request: HttpRequest, project_id: int) -> HttpResponse:
         action = request.POST.get("action", "set")
         booking_id = request.POST.get("booking", "")
         try:
-            if action == "cancel" and booking_id.isdigit():
+            if action == "cancel" and is_whole_number(booking_id):
                 capacity_services.booking_delete(acting_user=user, booking_id=int(booking_id))
                 messages.success(request, "Booking cancelled.")
             else:
@@ -198,11 +201,11 @@ def bookings(request: HttpRequest, project_id: int) -> HttpResponse:
                 )
         except ValidationFailed as failure:
             errors = failure.errors
-            if booking_id.isdigit():
+            if is_whole_number(booking_id):
                 row_errors[int(booking_id)] = [t for texts in errors.values() for t in texts]
                 errors = {}
         except (AccessDenied, Conflict) as failure:
-            if booking_id.isdigit():
+            if is_whole_number(booking_id):
                 row_errors[int(booking_id)] = [str(failure)]
             else:
                 errors = {"kind": [str(failure)]}

@@ -381,6 +381,11 @@ def timesheet_submit(*, acting_user: User, timesheet_id: int) -> Timesheet:
     timesheet.submitted_at = timezone.now()
     timesheet.reject_reason = ""
     timesheet.save()
+    # A line sent back and submitted again waits for a new decision, even if left unchanged:
+    # otherwise it would still read "sent back" and stay out of its approver's queue.
+    timesheet.entries.filter(approved_at__isnull=True).exclude(rejection_reason="").update(
+        rejection_reason=""
+    )
     audit_record(
         actor=acting_user,
         action=Action.UPDATE,

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from steerco.core.errors import Conflict, ValidationFailed
+from steerco.core.validation import is_whole_number
 from steerco.projects.models import Task
 from steerco.resources import timesheet_selectors, timesheet_services
 from steerco.resources.capacity_access import can_edit_capacity
@@ -65,7 +66,7 @@ def _posted_lines(
         int(value[2:])
         for index in range(count)
         if (value := request.POST.get(f"line-{index}-item", "")).startswith("t:")
-        and value[2:].isdigit()
+        and is_whole_number(value[2:])
         and value not in by_value
     ]
     task_projects = dict(Task.objects.filter(pk__in=task_ids).values_list("pk", "project_id"))
@@ -81,7 +82,7 @@ def _posted_lines(
         item = by_value.get(value)
         if item is None:
             kind, _, key = value.partition(":")
-            number = int(key) if key.isdigit() else None
+            number = int(key) if is_whole_number(key) else None
             item = WorkItem(
                 value,
                 value or "(choose)",
@@ -181,7 +182,7 @@ def my_timesheet(request: HttpRequest) -> HttpResponse:
     source = request.POST if request.method == "POST" else request.GET
     week_start = _week_start(source.get("week"))
     person = source.get("person") or ""
-    person_id = int(person) if person.isdigit() else None
+    person_id = int(person) if is_whole_number(person) else None
     week = timesheet_selectors.timesheet_week(user=user, week_start=week_start, person_id=person_id)
     errors: dict[str, list[str]] = {}
     row_of: dict[int, int] = {}
