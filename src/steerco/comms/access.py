@@ -14,15 +14,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Model
+from django.db.models import Model, Q, QuerySet
 from django.urls import reverse
 
 from steerco.accounts.models import Role, User
 from steerco.comms.models import CalendarFeedToken, Comment, Notification, Webhook
-from steerco.core.access import has_role, is_active_member, organisation_id_of
+from steerco.core.access import (
+    ORGANISATION_WIDE_READERS,
+    has_role,
+    is_active_member,
+    organisation_id_of,
+)
 from steerco.core.errors import AccessDenied, NotFound
 from steerco.projects.access import access_project_by_id, access_task_by_id, projects_visible_to
-from steerco.projects.models import Project
+from steerco.projects.models import Project, ProjectMember
 
 WEBHOOK_MANAGERS = frozenset({Role.ADMINISTRATOR, Role.PMO_ANALYST})
 
@@ -108,6 +113,20 @@ def access_comment_target(user: User, content_type: str, object_id: int) -> Comm
 
 def can_see_project(user: User, project: Project) -> bool:
     return projects_visible_to(user).filter(pk=project.pk).exists()
+
+
+def people_who_see_project(project: Project) -> QuerySet[User]:
+    """The users ``can_see_project`` answers yes for, as one query.
+
+    The rule of ``steerco.projects.access.projects_visible_to`` read the other way round:
+    active users of the project's organisation with an organisation-wide role, or who
+    manage, sponsor or are a member of the project.
+    """
+    named = [pk for pk in (project.manager_id, project.sponsor_id) if pk is not None]
+    members = ProjectMember.objects.filter(project=project).values("user_id")
+    return User.objects.filter(organisation_id=project.organisation_id, is_active=True).filter(
+        Q(role__in=ORGANISATION_WIDE_READERS) | Q(pk__in=named) | Q(pk__in=members)
+    )
 
 
 def access_comment_by_id(user: User, comment_id: int, *, for_edit: bool = False) -> Comment:

@@ -96,6 +96,13 @@ class Mention(TimeStampedModel):
 
 
 class Notification(TimeStampedModel):
+    """One thing to tell one user, in the app and by e-mail as their preferences say.
+
+    ``emailed_at`` is when it left by e-mail (alone or in a digest); ``email_skipped`` marks a
+    row that will never be e-mailed, decided when it was written (the recipient had e-mail off
+    for its kind, or no address), so that switching e-mail on later never mails the backlog.
+    """
+
     organisation = models.ForeignKey(
         "accounts.Organisation", on_delete=models.CASCADE, related_name="notifications"
     )
@@ -111,12 +118,21 @@ class Notification(TimeStampedModel):
     url = models.CharField(max_length=500, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    email_skipped = models.BooleanField(
+        default=False, help_text="Never to be e-mailed: the recipient did not want it by e-mail"
+    )
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["recipient", "read_at"], name="notification_unread_idx"),
             models.Index(fields=["recipient", "-created_at"], name="notification_recent_idx"),
+            # The e-mail sweep reads only the recent rows still waiting for an e-mail.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(emailed_at__isnull=True, email_skipped=False),
+                name="notification_email_due_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -8,7 +8,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 
 from steerco.accounts.models import User
-from steerco.comms.access import CommentTarget, can_see_project, require_webhook_manager
+from steerco.comms.access import (
+    CommentTarget,
+    people_who_see_project,
+    require_webhook_manager,
+)
 from steerco.comms.models import (
     ActivityEvent,
     CalendarFeedToken,
@@ -54,24 +58,21 @@ def mention_suggestions(
     would reveal the project to someone outside it.
     """
     typed = typed.strip().lstrip("@")
-    people = User.objects.filter(
-        organisation_id=target.project.organisation_id, is_active=True
-    ).exclude(pk=author.pk)
+    # Visibility is filtered in the query: one query per keystroke, and the first few who
+    # see the project are found however many colleagues who do not sort before them.
+    people = people_who_see_project(target.project).exclude(pk=author.pk)
     if typed:
         people = people.filter(
             Q(username__istartswith=typed)
             | Q(first_name__istartswith=typed)
             | Q(last_name__istartswith=typed)
         )
-    suggestions: list[MentionSuggestion] = []
-    # A few more candidates than shown: some may not see the project.
-    for person in people.order_by("username")[: MENTION_SUGGESTIONS * 3]:
-        if can_see_project(person, target.project):
-            name = person.get_full_name() or person.username
-            suggestions.append(MentionSuggestion(person.username, name))
-        if len(suggestions) == MENTION_SUGGESTIONS:
-            break
-    return suggestions
+    return [
+        MentionSuggestion(person.username, person.get_full_name() or person.username)
+        for person in people.order_by("username").only("username", "first_name", "last_name")[
+            :MENTION_SUGGESTIONS
+        ]
+    ]
 
 
 def notifications_of(user: User, *, unread_only: bool = False) -> QuerySet[Notification]:

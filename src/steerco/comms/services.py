@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import logging
 import re
 import secrets
 from collections.abc import Iterable
@@ -59,6 +60,10 @@ WEBHOOK_MAX_ATTEMPTS = 6
 WEBHOOK_FIRST_RETRY = datetime.timedelta(minutes=1)
 WEBHOOK_CLAIM_LEASE = datetime.timedelta(minutes=5)
 DELIVER_WEBHOOK_JOB = "comms.deliver_webhook"
+# How far back the e-mail sweep looks for notifications still waiting for their e-mail.
+EMAIL_SWEEP_WINDOW = datetime.timedelta(days=2)
+
+logger = logging.getLogger(__name__)
 
 
 def mentioned_usernames(body: str) -> list[str]:
@@ -114,6 +119,7 @@ def notification_send(
         preference = preferences.get(person.pk)
         if preference is not None and not preference.in_app and not preference.email:
             continue
+        wants_email = preference is None or preference.email
         rows.append(
             Notification(
                 organisation_id=organisation_id,
@@ -124,52 +130,90 @@ def notification_send(
                 body=body,
                 url=url[:500],
                 read_at=now if preference is not None and not preference.in_app else None,
+                # Decided now: turning e-mail on (or adding an address) later must not mail
+                # the backlog, and the sweep need never read these rows again.
+                email_skipped=not wants_email or not person.email,
             )
         )
     created = Notification.objects.bulk_create(rows)
-    ids = [row.pk for row in created]
+    ids = [row.pk for row in created if not row.email_skipped]
     if ids:
         transaction.on_commit(lambda: notification_email_pending(notification_ids=ids))
     return created
 
 
 def notification_email_pending(
-    *, notification_ids: Iterable[int] | None = None, organisation_ids: Iterable[int] | None = None
+    *,
+    notification_ids: Iterable[int] | None = None,
+    organisation_ids: Iterable[int] | None = None,
+    now: datetime.datetime | None = None,
 ) -> int:
     """E-mail the notifications not yet e-mailed whose recipients want each one by e-mail.
 
-    Without ``notification_ids`` it sweeps every row not yet e-mailed (a missed after-commit
-    send, rows written by hand). Digest kinds wait for :func:`digest_send`.
+    Without ``notification_ids`` it sweeps the rows of the last :data:`EMAIL_SWEEP_WINDOW`
+    still waiting (a missed after-commit send, rows other apps wrote): older ones are news
+    nobody wants mailed any more, and the window keeps each sweep's cost bounded. Rows
+    marked ``email_skipped`` are never read; digest kinds wait for :func:`digest_send`.
+
+    Each row is claimed (``emailed_at`` set by a conditional UPDATE) before its e-mail is
+    sent, so the after-commit send and a sweep, or two sweeps, never mail it twice. If
+    sending fails the claim is taken back: the next sweep retries it while it is in the
+    window (a process that dies mid-send leaves it claimed: at most one e-mail, never two).
     Returns how many e-mails went out.
     """
-    pending = Notification.objects.filter(emailed_at__isnull=True).select_related("recipient")
+    now = now or timezone.now()
+    pending = Notification.objects.filter(
+        emailed_at__isnull=True, email_skipped=False
+    ).select_related("recipient")
     if notification_ids is not None:
         pending = pending.filter(pk__in=list(notification_ids))
+    else:
+        pending = pending.filter(created_at__gte=now - EMAIL_SWEEP_WINDOW)
     if organisation_ids is not None:
         pending = pending.filter(organisation_id__in=list(organisation_ids))
     sent = 0
-    rows = list(pending)
+    rows = list(pending.order_by("created_at", "id"))
     preferences = {
         (p.user_id, p.kind): p
         for p in NotificationPreference.objects.filter(
             user_id__in={row.recipient_id for row in rows}
         )
     }
+    never: list[int] = []
     for row in rows:
         preference = preferences.get((row.recipient_id, row.kind))
-        wants_each = preference is None or (
-            preference.email and preference.digest == NotificationPreference.Digest.NONE
-        )
-        if not wants_each or not row.recipient.email:
+        if (
+            preference is not None
+            and preference.email
+            and preference.digest != NotificationPreference.Digest.NONE
+        ):
+            continue  # the digest takes it
+        if (preference is not None and not preference.email) or not row.recipient.email:
+            # E-mail was switched off (or the address removed) since the row was written.
+            never.append(row.pk)
             continue
-        send_mail(
-            subject=f"[Steerco] {row.title}",
-            message=_email_text(row),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[row.recipient.email],
+        claimed_at = timezone.now()
+        claimed = Notification.objects.filter(pk=row.pk, emailed_at__isnull=True).update(
+            emailed_at=claimed_at
         )
-        Notification.objects.filter(pk=row.pk).update(emailed_at=timezone.now())
+        if claimed != 1:
+            continue  # another sender got there first
+        try:
+            send_mail(
+                subject=f"[Steerco] {row.title}",
+                message=_email_text(row),
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=[row.recipient.email],
+            )
+        except Exception:  # one bad address or a mail server hiccup must not stop the rest
+            logger.exception("E-mail of notification %s failed; the next sweep retries", row.pk)
+            Notification.objects.filter(pk=row.pk, emailed_at=claimed_at).update(emailed_at=None)
+            continue
         sent += 1
+    if never:
+        Notification.objects.filter(pk__in=never, emailed_at__isnull=True).update(
+            email_skipped=True
+        )
     return sent
 
 
@@ -662,7 +706,11 @@ def digest_send(
     for user_id, kinds in kinds_by_user.items():
         rows = list(
             Notification.objects.filter(
-                recipient_id=user_id, kind__in=kinds, emailed_at__isnull=True, created_at__lte=now
+                recipient_id=user_id,
+                kind__in=kinds,
+                emailed_at__isnull=True,
+                email_skipped=False,
+                created_at__lte=now,
             )
             .select_related("recipient")
             .order_by("created_at")

@@ -10,10 +10,13 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from steerco.comms import ical, selectors, services
 from steerco.comms.access import (
+    CommentTarget,
     access_comment_by_id,
     access_comment_target,
     can_manage_webhooks,
@@ -58,9 +61,10 @@ def notification_read(request: HttpRequest, notification_id: int) -> HttpRespons
     )
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "comms/_notification.html", {"notification": notification})
-    if notification.url and notification.url.startswith("/"):
-        return redirect(notification.url)
-    return redirect("comms:notifications")
+    # Stored URLs are ours, but a row written before they were checked must not send anyone
+    # to another site.
+    path = _local_path(request, notification.url)
+    return redirect(path) if path else redirect("comms:notifications")
 
 
 @require_POST
@@ -116,17 +120,42 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     return response
 
 
-def _page_of(request: HttpRequest, content_type: str, object_id: int) -> str:
-    """Where a notification about this comment should lead: the page that embeds the panel."""
-    current = urlsplit(request.headers.get("HX-Current-URL", ""))
-    if current.path and current.netloc == request.get_host():
-        return current.path + (f"?{current.query}" if current.query else "")
-    return f"/comms/comments/{content_type}/{object_id}/"
+def _local_path(request: HttpRequest, url: str) -> str:
+    """``url`` reduced to a path (and query) on this site, or "" if it could lead elsewhere.
+
+    A browser reads "//host/x" (and "/\\host/x") as another site, so such paths are refused
+    even when the address they came in names this host.
+    """
+    if not url or not url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return ""
+    parts = urlsplit(url)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    if not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return ""
+    if not url_has_allowed_host_and_scheme(path, allowed_hosts={request.get_host()}):
+        return ""
+    return path
 
 
-def _comments_context(request: HttpRequest, content_type: str, object_id: int) -> dict[str, object]:
+def _page_of(request: HttpRequest, target: CommentTarget) -> str:
+    """Where a notification about a comment should lead: the object's own page.
+
+    Every kind of target has one; the page the panel sits on (``HX-Current-URL``, a header
+    the client writes) is only a fallback, and only as a path on this site.
+    """
+    if target.url:
+        return target.url
+    current = _local_path(request, request.headers.get("HX-Current-URL", ""))
+    return current or reverse("comms:comments", args=[target.content_type, target.object.pk])
+
+
+def _comments_context(
+    request: HttpRequest, content_type: str, object_id: int, target: CommentTarget | None = None
+) -> dict[str, object]:
     user = steerco_user(request)
-    target = access_comment_target(user, content_type, object_id)
+    target = target or access_comment_target(user, content_type, object_id)
     return {
         "target": target,
         "comments": selectors.comments_of(target),
@@ -140,6 +169,7 @@ def comments_panel(request: HttpRequest, content_type: str, object_id: int) -> H
     """The comments of one object, as a fragment that any page may load with htmx."""
     error = None
     body = ""
+    target = access_comment_target(steerco_user(request), content_type, object_id)
     if request.method == "POST":
         body = request.POST.get("body", "")
         try:
@@ -148,12 +178,12 @@ def comments_panel(request: HttpRequest, content_type: str, object_id: int) -> H
                 content_type=content_type,
                 object_id=object_id,
                 body=body,
-                url=_page_of(request, content_type, object_id),
+                url=_page_of(request, target),
             )
             body = ""
         except ValidationFailed as failure:
             error = "; ".join(m for messages_ in failure.errors.values() for m in messages_)
-    context = _comments_context(request, content_type, object_id)
+    context = _comments_context(request, content_type, object_id, target)
     context.update({"error": error, "body": body})
     template = "comms/_comments.html" if request.htmx else "comms/comments.html"  # type: ignore[attr-defined]
     return render(request, template, context)
@@ -177,17 +207,18 @@ def comment_edit(request: HttpRequest, comment_id: int) -> HttpResponse:
     comment = access_comment_by_id(user, comment_id, for_edit=True)
     content_type = f"{comment.content_type.app_label}.{comment.content_type.model}"
     object_id = comment.object_id
+    target = access_comment_target(user, content_type, object_id)
     error = None
     try:
         services.comment_update(
             acting_user=user,
             comment_id=comment_id,
             body=request.POST.get("body", ""),
-            url=_page_of(request, content_type, object_id),
+            url=_page_of(request, target),
         )
     except ValidationFailed as failure:
         error = "; ".join(m for messages_ in failure.errors.values() for m in messages_)
-    context = _comments_context(request, content_type, object_id)
+    context = _comments_context(request, content_type, object_id, target)
     context.update({"error": error, "body": ""})
     template = "comms/_comments.html" if request.htmx else "comms/comments.html"  # type: ignore[attr-defined]
     return render(request, template, context)

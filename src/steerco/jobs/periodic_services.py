@@ -33,6 +33,9 @@ from steerco.jobs.services import job_enqueue
 
 logger = logging.getLogger(__name__)
 
+# An interval run queued or running for longer than this is taken as lost with its worker.
+LOST_RUN_AFTER = dt.timedelta(hours=1)
+
 
 @dataclass(frozen=True, slots=True)
 class ScheduleRow:
@@ -117,10 +120,27 @@ def _start_job(
     return job
 
 
+def _still_busy(job_id: int | None, now: dt.datetime) -> bool:
+    """Whether the schedule's last run is still queued or running (and not given up on)."""
+    if job_id is None:
+        return False
+    return Job.objects.filter(
+        pk=job_id,
+        state__in=[Job.State.QUEUED, Job.State.RUNNING],
+        # A run whose worker died stays "running" for ever: past this age it no longer holds
+        # the schedule back, or the task would never run again.
+        created_at__gt=now - LOST_RUN_AFTER,
+    ).exists()
+
+
 def _claim(
     schedule_id: int, task: PeriodicTask, organisation: Organisation, now: dt.datetime
 ) -> Job | None:
-    """Start one due run unless another worker got there first."""
+    """Start one due run unless another worker got there first.
+
+    An interval task whose last run is still queued or running is not started again: its
+    due time is passed over (``next_due_at`` still moves on) and the next one tries again.
+    """
     with transaction.atomic():
         rows = PeriodicSchedule.objects.filter(pk=schedule_id, enabled=True, next_due_at__lte=now)
         if connection.features.has_select_for_update_skip_locked:
@@ -131,12 +151,21 @@ def _claim(
             return None
         previous_due = schedule.next_due_at
         following = task.following_due(previous_due, now, organisation_time_zone(organisation))
+        # An interval run still queued or running: a second one would only pile up behind it
+        # (or overlap it). This due time is passed over, and not recorded as a run.
+        busy = task.every is not None and _still_busy(schedule.last_job_id, now)
+        changes: dict[str, Any] = {"next_due_at": following, "updated_at": now}
+        if not busy:
+            changes["last_run_at"] = now
         # Compare-and-set on the due time this worker read: of two workers that read the same
         # row (SQLite has no row locks), only the first UPDATE matches.
         claimed = PeriodicSchedule.objects.filter(
             pk=schedule_id, enabled=True, next_due_at=previous_due
-        ).update(next_due_at=following, last_run_at=now, updated_at=now)
+        ).update(**changes)
         if not claimed:
+            return None
+        if busy:
+            logger.info("Periodic task %s skipped: its last run is not finished", task.name)
             return None
         job = _start_job(task, organisation, now, schedule.last_job_id)
         PeriodicSchedule.objects.filter(pk=schedule_id).update(last_job=job)
