@@ -490,3 +490,22 @@ def test_a_holiday_list_with_a_bad_row_is_rejected_whole(pmo, standard):
     ]
     assert excinfo.value.errors["rows[2]"] == ["'25/12/2026' is not a date (YYYY-MM-DD)."]
     assert CalendarException.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "line", "message"),
+    [
+        (b"2026-12-25,Christmas\n2026-12-26,\"" + b"x" * 200_000 + b'"\n', 2, "not readable CSV"),
+        (b"2026-12-25,Christmas\n" * 60_000, 0, "The file is over 1 MB."),
+    ],
+)
+def test_a_file_that_is_not_a_holiday_list_is_refused_with_where(
+    pmo, standard, content, line, message
+):
+    with pytest.raises(services.HolidayImportRejected) as excinfo:
+        services.calendar_holidays_import(acting_user=pmo, calendar_id=standard.pk, content=content)
+
+    [error] = excinfo.value.report.errors
+    assert error.line == line
+    assert message in error.message
+    assert not CalendarException.objects.filter(calendar=standard).exists()

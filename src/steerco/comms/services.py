@@ -30,7 +30,7 @@ from steerco.comms.access import (
     access_comment_target,
     access_notification_by_id,
     access_webhook_by_id,
-    can_see_project,
+    people_who_see_project,
     require_webhook_manager,
 )
 from steerco.comms.events import WEBHOOK_EVENT_NAMES, unknown_events
@@ -274,11 +274,8 @@ def _mentionable(body: str, *, author: User, project: Project) -> list[User]:
     names = mentioned_usernames(body)
     if not names:
         return []
-    candidates = User.objects.filter(
-        organisation_id=project.organisation_id, is_active=True, username__in=names
-    ).exclude(pk=author.pk)
     # A mention must never reveal a project to someone who may not see it.
-    return [user for user in candidates if can_see_project(user, project)]
+    return list(people_who_see_project(project).filter(username__in=names).exclude(pk=author.pk))
 
 
 @transaction.atomic
@@ -327,14 +324,17 @@ def comment_create(
         organisation_id=comment.organisation_id,
     )
     mentioned_ids = {user.pk for user in mentioned}
-    followers = [
-        subscription.user
-        for subscription in Subscription.objects.filter(
-            kind=Subscription.Kind.FOLLOW, content_type=django_type, object_id=target.object.pk
-        ).select_related("user")
-        if subscription.user_id not in mentioned_ids
-        and can_see_project(subscription.user, target.project)
-    ]
+    followers = list(
+        people_who_see_project(target.project)
+        .filter(
+            pk__in=Subscription.objects.filter(
+                kind=Subscription.Kind.FOLLOW,
+                content_type=django_type,
+                object_id=target.object.pk,
+            ).values("user_id")
+        )
+        .exclude(pk__in=mentioned_ids)
+    )
     notification_send(
         recipients=followers,
         actor=acting_user,

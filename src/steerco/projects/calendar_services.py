@@ -67,6 +67,9 @@ RESCHEDULE_TASK_LIMIT = 5_000
 RESCHEDULE_PROJECT_LIMIT = 50
 LONGEST_EXCEPTION_DAYS = 366 * 10
 MAX_HOLIDAY_ROWS = 5_000
+# A holiday row is a date and a name: a file far larger than the rows allowed is not a list of
+# holidays, and reading it whole would only cost memory.
+MAX_HOLIDAY_FILE_BYTES = 1_000_000
 CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
 FINISHED_STAGES = (Project.Stage.CLOSED, Project.Stage.CANCELLED)
 
@@ -925,6 +928,8 @@ def calendar_exception_delete(*, acting_user: User, exception_id: int) -> Calend
 
 
 def _read_holiday_rows(content: bytes) -> tuple[list[tuple[int, list[str]]], list[RowError]]:
+    if len(content) > MAX_HOLIDAY_FILE_BYTES:
+        return [], [RowError(0, f"The file is over {MAX_HOLIDAY_FILE_BYTES // 1_000_000} MB.")]
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -933,11 +938,16 @@ def _read_holiday_rows(content: bytes) -> tuple[list[tuple[int, list[str]]], lis
         dialect: Any = csv.Sniffer().sniff(text[:2048], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    rows = [
-        (number, [cell.strip() for cell in row])
-        for number, row in enumerate(csv.reader(io.StringIO(text), dialect), start=1)
-        if any(cell.strip() for cell in row)
-    ]
+    reader = csv.reader(io.StringIO(text), dialect)
+    try:
+        rows = [
+            (number, [cell.strip() for cell in row])
+            for number, row in enumerate(reader, start=1)
+            if any(cell.strip() for cell in row)
+        ]
+    except csv.Error as error:
+        # A field over the csv module's limit, or a stray NUL: name the line it stopped at.
+        return [], [RowError(reader.line_num, f"The file is not readable CSV: {error}.")]
     if rows and rows[0][1] and rows[0][1][0].casefold() == "date":
         rows = rows[1:]
     if not rows:
