@@ -495,7 +495,7 @@ def test_a_holiday_list_with_a_bad_row_is_rejected_whole(pmo, standard):
 @pytest.mark.parametrize(
     ("content", "line", "message"),
     [
-        (b"2026-12-25,Christmas\n2026-12-26,\"" + b"x" * 200_000 + b'"\n', 2, "not readable CSV"),
+        (b'2026-12-25,Christmas\n2026-12-26,"' + b"x" * 200_000 + b'"\n', 2, "not readable CSV"),
         (b"2026-12-25,Christmas\n" * 60_000, 0, "The file is over 1 MB."),
     ],
 )
