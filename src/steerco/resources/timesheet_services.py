@@ -32,6 +32,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Max, Q, QuerySet
@@ -433,9 +434,38 @@ def timesheet_approve(*, acting_user: User, timesheet_id: int) -> Timesheet:
     timesheet.entries.filter(approved_at__isnull=True).update(
         approved_by=acting_user, approved_at=now, rejection_reason="", updated_at=now
     )
-    timesheet.status = Status.APPROVED
+    _record_week_decision(
+        acting_user,
+        timesheet,
+        before=before,
+        status=Status.APPROVED,
+        reason=timesheet.reject_reason,
+        verb="approved",
+        title=f"Your week of {timesheet.week_start} is approved",
+        now=now,
+    )
+    timesheet_rollup_tasks(
+        timesheet.entries.filter(task__isnull=False).values_list("task_id", flat=True)
+    )
+    return timesheet
+
+
+def _record_week_decision(
+    acting_user: User,
+    timesheet: Timesheet,
+    *,
+    before: dict[str, Any],
+    status: str,
+    reason: str,
+    verb: str,
+    title: str,
+    now: dt.datetime | None = None,
+) -> None:
+    """Store a decision on the whole week, audit it and tell the person (every way of deciding)."""
+    timesheet.status = status
+    timesheet.reject_reason = reason
     timesheet.decided_by = acting_user
-    timesheet.decided_at = now
+    timesheet.decided_at = now or timezone.now()
     timesheet.save()
     audit_record(
         actor=acting_user,
@@ -443,20 +473,16 @@ def timesheet_approve(*, acting_user: User, timesheet_id: int) -> Timesheet:
         instance=timesheet,
         before=before,
         after=snapshot(timesheet),
-        summary=f"Timesheet of {timesheet.person.name} for {timesheet.week_start} approved",
-    )
-    timesheet_rollup_tasks(
-        timesheet.entries.filter(task__isnull=False).values_list("task_id", flat=True)
+        summary=f"Timesheet of {timesheet.person.name} for {timesheet.week_start} {verb}",
     )
     notify_people(
         organisation_id=timesheet.organisation_id,
         recipients=[timesheet.person.user_id or 0],
         actor=acting_user,
         kind=NotificationKind.TIMESHEET_DECIDED,
-        title=f"Your week of {timesheet.week_start} is approved",
+        title=title,
         url=f"/resources/timesheets/mine/?week={timesheet.week_start}",
     )
-    return timesheet
 
 
 @transaction.atomic
@@ -470,26 +496,14 @@ def timesheet_reject(*, acting_user: User, timesheet_id: int, reason: str) -> Ti
     timesheet.entries.filter(approved_at__isnull=True).update(
         rejection_reason=reason.strip()[:300], updated_at=timezone.now()
     )
-    timesheet.status = Status.REJECTED
-    timesheet.reject_reason = reason.strip()
-    timesheet.decided_by = acting_user
-    timesheet.decided_at = timezone.now()
-    timesheet.save()
-    audit_record(
-        actor=acting_user,
-        action=Action.UPDATE,
-        instance=timesheet,
+    _record_week_decision(
+        acting_user,
+        timesheet,
         before=before,
-        after=snapshot(timesheet),
-        summary=f"Timesheet of {timesheet.person.name} for {timesheet.week_start} rejected",
-    )
-    notify_people(
-        organisation_id=timesheet.organisation_id,
-        recipients=[timesheet.person.user_id or 0],
-        actor=acting_user,
-        kind=NotificationKind.TIMESHEET_DECIDED,
-        title=f"Your week of {timesheet.week_start} was sent back: {timesheet.reject_reason}",
-        url=f"/resources/timesheets/mine/?week={timesheet.week_start}",
+        status=Status.REJECTED,
+        reason=reason.strip(),
+        verb="rejected",
+        title=f"Your week of {timesheet.week_start} was sent back: {reason.strip()}",
     )
     return timesheet
 
@@ -536,28 +550,16 @@ def _settle_week(acting_user: User, timesheet: Timesheet) -> Timesheet:
         return timesheet
     before = snapshot(timesheet)
     reasons = sorted({reason for approved, reason in entries if approved is None and reason})
-    timesheet.status = Status.REJECTED if reasons else Status.APPROVED
-    timesheet.reject_reason = "; ".join(reasons)
-    timesheet.decided_by = acting_user
-    timesheet.decided_at = timezone.now()
-    timesheet.save()
     verb = "sent back" if reasons else "approved"
-    audit_record(
-        actor=acting_user,
-        action=Action.UPDATE,
-        instance=timesheet,
+    reason = "; ".join(reasons)
+    _record_week_decision(
+        acting_user,
+        timesheet,
         before=before,
-        after=snapshot(timesheet),
-        summary=f"Timesheet of {timesheet.person.name} for {timesheet.week_start} {verb}",
-    )
-    notify_people(
-        organisation_id=timesheet.organisation_id,
-        recipients=[timesheet.person.user_id or 0],
-        actor=acting_user,
-        kind=NotificationKind.TIMESHEET_DECIDED,
-        title=f"Your week of {timesheet.week_start} is {verb}"
-        + (f": {timesheet.reject_reason}" if reasons else ""),
-        url=f"/resources/timesheets/mine/?week={timesheet.week_start}",
+        status=Status.REJECTED if reasons else Status.APPROVED,
+        reason=reason,
+        verb=verb,
+        title=f"Your week of {timesheet.week_start} is {verb}" + (f": {reason}" if reasons else ""),
     )
     return timesheet
 
