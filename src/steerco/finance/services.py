@@ -263,23 +263,24 @@ def closed_books_problem(rules: CostLineRules, month: dt.date, date: dt.date | N
     )
 
 
-@transaction.atomic
-def cost_line_create(
+def _checked_manual_cost(
+    project: Project,
+    rules: CostLineRules,
     *,
-    acting_user: User,
-    project_id: int,
     cost_category_id: int,
     month: dt.date,
     amount: Decimal,
-    currency: str = "",
-    date: dt.date | None = None,
-    expense_type: str = "",
-    reference: str = "",
-    description: str = "",
-) -> CostLine:
-    """Record an actual cost by hand; ``currency`` defaults to the project's."""
-    project = access.access_project_financials(acting_user, project_id, for_actuals=True)
-    rules = CostLineRules.load(project.organisation_id)
+    currency: str,
+    date: dt.date | None,
+    expense_type: str,
+    reference: str,
+    description: str,
+    replacing: CostLine | None,
+) -> tuple[CostCategory, CheckedCostLine]:
+    """Check a cost typed by hand (new, or ``replacing`` one); raise every problem at once.
+
+    A reference names one hand-typed cost per project, so that an invoice is not booked twice.
+    """
     errors = Errors()
     category = CostCategory.objects.filter(
         pk=cost_category_id, organisation_id=project.organisation_id
@@ -303,10 +304,45 @@ def cost_line_create(
         taken = CostLine.objects.filter(
             project=project, source=CostLine.Source.MANUAL, reference=checked.reference
         )
+        if replacing is not None:
+            taken = taken.exclude(pk=replacing.pk)
         if taken.exists():
             errors.add("reference", f"{project.code} already has a cost line {checked.reference}.")
     errors.raise_if_any()
     assert checked is not None and category is not None
+    return category, checked
+
+
+@transaction.atomic
+def cost_line_create(
+    *,
+    acting_user: User,
+    project_id: int,
+    cost_category_id: int,
+    month: dt.date,
+    amount: Decimal,
+    currency: str = "",
+    date: dt.date | None = None,
+    expense_type: str = "",
+    reference: str = "",
+    description: str = "",
+) -> CostLine:
+    """Record an actual cost by hand; ``currency`` defaults to the project's."""
+    project = access.access_project_financials(acting_user, project_id, for_actuals=True)
+    rules = CostLineRules.load(project.organisation_id)
+    category, checked = _checked_manual_cost(
+        project,
+        rules,
+        cost_category_id=cost_category_id,
+        month=month,
+        amount=amount,
+        currency=currency,
+        date=date,
+        expense_type=expense_type,
+        reference=reference,
+        description=description,
+        replacing=None,
+    )
     line = CostLine.objects.create(
         organisation_id=project.organisation_id,
         project=project,
@@ -363,16 +399,10 @@ def cost_line_update(
     """Correct a cost typed in by hand (every field given again); imports are corrected there."""
     line, rules = _manual_line_for_change(acting_user, cost_line_id)
     project = line.project
-    errors = Errors()
-    category = CostCategory.objects.filter(
-        pk=cost_category_id, organisation_id=project.organisation_id
-    ).first()
-    if category is None:
-        errors.add("cost_category_id", "Choose a cost category of your organisation.")
-    checked = check_cost_line(
-        errors,
+    category, checked = _checked_manual_cost(
+        project,
         rules,
-        category=category,
+        cost_category_id=cost_category_id,
         month=month,
         amount=amount,
         currency=currency,
@@ -380,16 +410,8 @@ def cost_line_update(
         expense_type=expense_type,
         reference=reference,
         description=description,
-        default_currency=project.currency or rules.currency,
+        replacing=line,
     )
-    if checked is not None and checked.reference:
-        taken = CostLine.objects.filter(
-            project=project, source=CostLine.Source.MANUAL, reference=checked.reference
-        ).exclude(pk=line.pk)
-        if taken.exists():
-            errors.add("reference", f"{project.code} already has a cost line {checked.reference}.")
-    errors.raise_if_any()
-    assert checked is not None and category is not None
     before = snapshot(line)
     line.cost_category = category
     for name in (
