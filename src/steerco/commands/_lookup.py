@@ -6,7 +6,12 @@ one there is, or the one named) and says the same thing when it cannot.
 
 from __future__ import annotations
 
+import argparse
+import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
+
+from steerco.commands._django import setup_django
 
 if TYPE_CHECKING:
     from steerco.accounts.models import Organisation, User
@@ -69,3 +74,32 @@ def organisation_ids(code: str | None) -> list[int] | None:
     if not found:
         raise CommandFailed(f"No organisation {code}.")
     return found
+
+
+def run_acting(
+    args: argparse.Namespace, action: Callable[[argparse.Namespace, Organisation, User], int]
+) -> int:
+    """Run ``action`` as the user of ``--organisation``/``--user``; print errors, exit 1.
+
+    Argument problems and the services' refusals print as ``error: ...`` lines (a field's
+    name before its message) rather than tracebacks.
+    """
+    setup_django()
+    from steerco.core.errors import ServiceError, ValidationFailed
+
+    try:
+        organisation = organisation_named(args.organisation, username=args.user)
+        user = acting_user(organisation, args.user)
+        return int(action(args, organisation, user))
+    except CommandFailed as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except ValidationFailed as error:
+        for field, messages in error.errors.items():
+            for message in messages:
+                prefix = "" if field in ("__all__", "file") else f"{field}: "
+                print(f"error: {prefix}{message}", file=sys.stderr)
+        return 1
+    except ServiceError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1

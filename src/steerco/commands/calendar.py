@@ -19,12 +19,10 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from steerco.commands._django import setup_django
-from steerco.commands._lookup import CommandFailed, acting_user, organisation_named
+from steerco.commands._lookup import CommandFailed, run_acting
 
 if TYPE_CHECKING:
     from steerco.accounts.models import Organisation, User
@@ -78,14 +76,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 # -- who and what ----------------------------------------------------------------------------
 
 
-def _organisation(args: argparse.Namespace) -> Organisation:
-    return organisation_named(args.organisation, username=args.user)
-
-
-def _user(args: argparse.Namespace, organisation: Organisation) -> User:
-    return acting_user(organisation, args.user)
-
-
 def _calendar(organisation: Organisation, name_or_id: str) -> Calendar:
     from steerco.projects.models import Calendar
 
@@ -102,28 +92,6 @@ def _calendar(organisation: Organisation, name_or_id: str) -> Calendar:
     return calendar
 
 
-def _run(args: argparse.Namespace, action: Any) -> int:
-    setup_django()
-    from steerco.core.errors import ServiceError, ValidationFailed
-
-    try:
-        organisation = _organisation(args)
-        user = _user(args, organisation)
-        return int(action(args, organisation, user))
-    except CommandFailed as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    except ValidationFailed as error:
-        for field, messages in error.errors.items():
-            for message in messages:
-                prefix = "" if field in ("__all__", "file") else f"{field}: "
-                print(f"error: {prefix}{message}", file=sys.stderr)
-        return 1
-    except ServiceError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-
-
 def _effects(effects: Any) -> None:
     text = effects.summary()
     if text:
@@ -134,7 +102,7 @@ def _effects(effects: Any) -> None:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    return _run(args, _list)
+    return run_acting(args, _list)
 
 
 def _list(args: argparse.Namespace, organisation: Organisation, user: User) -> int:
@@ -183,7 +151,7 @@ def _list(args: argparse.Namespace, organisation: Organisation, user: User) -> i
 
 
 def run_show(args: argparse.Namespace) -> int:
-    return _run(args, _show)
+    return run_acting(args, _show)
 
 
 def _show(args: argparse.Namespace, organisation: Organisation, user: User) -> int:
@@ -241,7 +209,7 @@ def _show(args: argparse.Namespace, organisation: Organisation, user: User) -> i
 
 
 def run_holiday_add(args: argparse.Namespace) -> int:
-    return _run(args, _holiday_add)
+    return run_acting(args, _holiday_add)
 
 
 def _holiday_add(args: argparse.Namespace, organisation: Organisation, user: User) -> int:
@@ -263,7 +231,7 @@ def _holiday_add(args: argparse.Namespace, organisation: Organisation, user: Use
 
 
 def run_import(args: argparse.Namespace) -> int:
-    return _run(args, _import)
+    return run_acting(args, _import)
 
 
 def _import(args: argparse.Namespace, organisation: Organisation, user: User) -> int:

@@ -16,12 +16,10 @@ A failure prints the reason (a bad file names the element and line) and exits wi
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from steerco.commands._django import setup_django
-from steerco.commands._lookup import CommandFailed, acting_user, organisation_named
+from steerco.commands._lookup import CommandFailed, run_acting
 
 if TYPE_CHECKING:
     from steerco.accounts.models import Organisation, User
@@ -82,14 +80,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 # -- who and what ----------------------------------------------------------------------------
 
 
-def _organisation(args: argparse.Namespace) -> Organisation:
-    return organisation_named(args.organisation, username=args.user)
-
-
-def _user(args: argparse.Namespace, organisation: Organisation) -> User:
-    return acting_user(organisation, args.user)
-
-
 def _project(organisation: Organisation, code: str) -> Project:
     from steerco.projects.models import Project
 
@@ -99,33 +89,11 @@ def _project(organisation: Organisation, code: str) -> Project:
     return project
 
 
-def _run(args: argparse.Namespace, action: Any) -> int:
-    setup_django()
-    from steerco.core.errors import ServiceError, ValidationFailed
-
-    try:
-        organisation = _organisation(args)
-        user = _user(args, organisation)
-        return int(action(args, organisation, user))
-    except CommandFailed as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    except ValidationFailed as error:
-        for field, messages in error.errors.items():
-            for message in messages:
-                prefix = "" if field in ("__all__", "file") else f"{field}: "
-                print(f"error: {prefix}{message}", file=sys.stderr)
-        return 1
-    except ServiceError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-
-
 # -- actions ---------------------------------------------------------------------------------
 
 
 def run_import(args: argparse.Namespace) -> int:
-    return _run(args, _import)
+    return run_acting(args, _import)
 
 
 def _import(args: argparse.Namespace, organisation: Organisation, user: User) -> int:
@@ -172,7 +140,7 @@ def _import(args: argparse.Namespace, organisation: Organisation, user: User) ->
 
 
 def run_export(args: argparse.Namespace) -> int:
-    return _run(args, _export)
+    return run_acting(args, _export)
 
 
 def _export(args: argparse.Namespace, organisation: Organisation, user: User) -> int:
@@ -190,7 +158,7 @@ def _export(args: argparse.Namespace, organisation: Organisation, user: User) ->
 
 
 def run_level(args: argparse.Namespace) -> int:
-    return _run(args, _level)
+    return run_acting(args, _level)
 
 
 def _level(args: argparse.Namespace, organisation: Organisation, user: User) -> int:
@@ -234,7 +202,7 @@ def _level(args: argparse.Namespace, organisation: Organisation, user: User) -> 
 
 
 def run_simulate(args: argparse.Namespace) -> int:
-    return _run(args, _simulate)
+    return run_acting(args, _simulate)
 
 
 def _simulate(args: argparse.Namespace, organisation: Organisation, user: User) -> int:
