@@ -9,13 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from steerco.jobs.periodic import periodic_task
+from steerco.jobs.periodic import organisation_ids_param, periodic_task
 from steerco.jobs.registry import Progress, job_handler
-
-
-def _organisation_ids(params: dict[str, Any]) -> list[int] | None:
-    organisation_id = params.get("organisation_id")
-    return [int(organisation_id)] if organisation_id is not None else None
 
 
 @job_handler("comms.deliver_webhook")
@@ -37,7 +32,7 @@ def send_digests(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     from steerco.comms.services import digest_send
 
     sent = digest_send(
-        period=str(params.get("period", "daily")), organisation_ids=_organisation_ids(params)
+        period=str(params.get("period", "daily")), organisation_ids=organisation_ids_param(params)
     )
     progress(100, f"{sent} digest(s) sent")
     return {"sent": sent}
@@ -48,7 +43,7 @@ def send_emails(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     """E-mail notifications written without e-mail (params: organisation_id, optional)."""
     from steerco.comms.services import notification_email_pending
 
-    sent = notification_email_pending(organisation_ids=_organisation_ids(params))
+    sent = notification_email_pending(organisation_ids=organisation_ids_param(params))
     progress(100, f"{sent} e-mail(s) sent")
     return {"sent": sent}
 
@@ -58,7 +53,7 @@ def deliver_due_webhooks(params: dict[str, Any], progress: Progress) -> dict[str
     """Retry the webhook deliveries whose wait is over (params: organisation_id, optional)."""
     from steerco.comms.services import webhook_deliver_due
 
-    deliveries = webhook_deliver_due(organisation_ids=_organisation_ids(params))
+    deliveries = webhook_deliver_due(organisation_ids=organisation_ids_param(params))
     progress(100, f"{len(deliveries)} delivery attempt(s)")
     return {
         "attempts": len(deliveries),

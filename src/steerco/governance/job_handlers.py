@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from steerco.jobs.periodic import periodic_task
+from steerco.jobs.periodic import organisation_ids_param, periodic_task, today_param
 from steerco.jobs.registry import Progress, job_handler
 
 
@@ -14,13 +14,8 @@ def status_report_reminders(params: dict[str, Any], progress: Progress) -> dict[
     """Remind managers of missing status reports (params: organisation_id, today)."""
     from steerco.governance.status_services import status_report_reminders as remind
 
-    today = datetime.date.fromisoformat(params["today"]) if params.get("today") else None
-    organisation_id = params.get("organisation_id")
     progress(10, "Looking for reports due")
-    run = remind(
-        today=today,
-        organisation_ids=[int(organisation_id)] if organisation_id is not None else None,
-    )
+    run = remind(today=today_param(params), organisation_ids=organisation_ids_param(params))
     progress(100, f"{len(run.notified)} reminders sent")
     return {
         "due": len(run.due),
@@ -33,13 +28,8 @@ def qa_finding_reminders(params: dict[str, Any], progress: Progress) -> dict[str
     """Remind owners of QA finding actions past their due date (params: organisation_id, today)."""
     from steerco.governance.gate_services import qa_finding_reminders as remind
 
-    today = datetime.date.fromisoformat(params["today"]) if params.get("today") else None
-    organisation_id = params.get("organisation_id")
     progress(10, "Looking for overdue QA finding actions")
-    run = remind(
-        today=today,
-        organisation_ids=[int(organisation_id)] if organisation_id is not None else None,
-    )
+    run = remind(today=today_param(params), organisation_ids=organisation_ids_param(params))
     progress(100, f"{len(run.notified)} reminders sent")
     return {"overdue": len(run.overdue), "reminded": [finding.pk for finding in run.notified]}
 

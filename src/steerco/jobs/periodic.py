@@ -39,6 +39,20 @@ SHORTEST_INTERVAL = dt.timedelta(seconds=30)
 _PERIODIC: dict[str, PeriodicTask] = {}
 
 
+def organisation_ids_param(params: dict[str, Any]) -> list[int] | None:
+    """The run's organisation as the services' ``organisation_ids``; ``None`` is every one.
+
+    A periodic run always names its organisation; a job started by hand may leave it out.
+    """
+    organisation_id = params.get("organisation_id")
+    return [int(organisation_id)] if organisation_id is not None else None
+
+
+def today_param(params: dict[str, Any]) -> dt.date | None:
+    """The run's ``today`` (where the organisation lives), or ``None`` for the server's."""
+    return dt.date.fromisoformat(params["today"]) if params.get("today") else None
+
+
 @dataclass(frozen=True, slots=True)
 class PeriodicTask:
     """A job kind run on a schedule: every ``every``, or daily (weekly) at ``at`` (``weekday``)."""

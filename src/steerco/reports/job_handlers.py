@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from steerco.jobs.periodic import periodic_task
+from steerco.jobs.periodic import organisation_ids_param, periodic_task, today_param
 from steerco.jobs.registry import Progress, job_handler
 
 
@@ -22,11 +22,9 @@ def deliver_packs(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     """Email the packs that are due (params: today, organisation_id; both optional)."""
     from steerco.reports.services import packs_send
 
-    today = dt.date.fromisoformat(params["today"]) if params.get("today") else None
-    organisation_id = params.get("organisation_id")
     run = packs_send(
-        today=today,
-        organisation_ids=[int(organisation_id)] if organisation_id is not None else None,
+        today=today_param(params),
+        organisation_ids=organisation_ids_param(params),
         progress=progress,
     )
     return {
