@@ -23,10 +23,11 @@ from steerco.resources.models import CapacityPeriod, RoleDemand, Timesheet, Time
 
 DOMAIN_APPS = {"accounts", "portfolios", "projects", "resources", "finance", "governance", "comms"}
 RUNNING = ["in_execution", "closing"]
-# Timestamps, salted password hashes, and ids held in generic relations (PostgreSQL's
-# sequences do not roll back, so ids differ between two loads there).
+# Timestamps, salted password hashes, and ids held in generic relations or in links (a
+# notification's url; PostgreSQL's sequences do not roll back, so ids differ between two loads
+# there).
 IGNORED_COLUMNS = {
-    "created_at", "updated_at", "last_login", "date_joined", "password", "object_id",
+    "created_at", "updated_at", "last_login", "date_joined", "password", "object_id", "url",
 }  # fmt: skip
 
 
@@ -299,3 +300,34 @@ def test_nothing_happened_after_the_status_date(demo: dict[str, Any]) -> None:
         rows = model.objects.filter(organisation__code="DEMO")
         assert rows.exists()
         assert not rows.filter(created_at__gt=status).exists(), model.__name__
+
+
+def test_every_notification_links_to_a_page_of_what_it_is_about(demo: dict[str, Any]) -> None:
+    from urllib.parse import urlsplit
+
+    from django.urls import resolve
+
+    from steerco.comms.models import Notification
+
+    notifications = Notification.objects.filter(organisation__code="DEMO")
+    assert notifications.exists()
+    assert not notifications.filter(url="").exists()
+    views = defaultdict(set)
+    for kind, url in notifications.values_list("kind", "url"):
+        views[kind].add(resolve(urlsplit(url).path).view_name)
+    assert views["mention"] <= {
+        "projects:detail", "schedule:page", "governance:raid_edit", "governance:gate_review",
+        "governance:status_report", "governance:change_request",
+    }  # fmt: skip
+    assert views["gate_review_requested"] == {"governance:gate_review"}
+    assert views["change_request_submitted"] == {"governance:change_request"}
+    assert views["resource_request_submitted"] == {"capacity:request"}
+    assert views["status_report_due"] == {"governance:status_report_new"}
+    assert views["risk_escalated"] == {"governance:raid_edit"}
+    assert views["timesheet_submitted"] == {"timesheets:approvals"}
+    assert views["assignment"] == {"schedule:page"}
+    # The link opens the object the notification names.
+    gate = notifications.filter(kind="gate_review_requested").first()
+    assert gate is not None
+    review = GateReview.objects.get(project__organisation__code="DEMO", status="requested")
+    assert gate.url == f"/governance/gate-reviews/{review.pk}/"

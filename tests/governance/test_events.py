@@ -313,3 +313,54 @@ def test_a_status_report_reminder_reaches_the_manager_and_webhooks(
     assert delivery.payload["data"]["overdue"] is True
     assert delivery.payload["data"]["due"] == "2026-05-05"
     assert sent.events() == ["status_report.due"]
+
+
+def test_withdrawing_a_gate_request_tells_the_approvers_and_the_webhooks(
+    org: Any, make_project: Any, method: Any, sent: Sent, capture: Any
+) -> None:
+    manager = org.user("project_manager")
+    pmo = org.user("pmo_analyst")
+    sponsor = org.user("executive")
+    proposal = make_project(code="FIN-002", stage=Project.Stage.PROPOSAL, sponsor=sponsor)
+    listening, _ = comms_services.webhook_create(
+        acting_user=pmo,
+        name="Gates",
+        url="https://chat.example.com/hooks/gates",
+        events=[events.GATE_REVIEW_WITHDRAWN],
+    )
+    deaf, _ = comms_services.webhook_create(
+        acting_user=pmo,
+        name="Decisions only",
+        url="https://chat.example.com/hooks/decisions",
+        events=[events.GATE_REVIEW_DECIDED],
+    )
+    with capture(execute=True):
+        review = services.gate_review_request(
+            acting_user=manager, project_id=proposal.pk, gate_id=method.gates["G1"].pk
+        )
+    assert not WebhookDelivery.objects.exists()
+
+    with capture(execute=True):
+        services.gate_review_withdraw(acting_user=manager, review_id=review.pk)
+
+    # G1's approver (the PMO analyst) and the sponsor learn of it; the manager who withdrew
+    # does not notify themselves.
+    notes = Notification.objects.filter(kind="gate_review_withdrawn")
+    assert {note.recipient for note in notes} == {pmo, sponsor}
+    note = notes.get(recipient=pmo)
+    assert note.title == "Gate G1 of FIN-002 withdrawn"
+    assert note.url == f"/governance/gate-reviews/{review.pk}/"
+    assert ActivityEvent.objects.filter(verb="withdrew gate", project=proposal).count() == 1
+
+    delivery = WebhookDelivery.objects.get(webhook=listening)
+    assert delivery.event == "gate_review.withdrawn"
+    assert delivery.status == WebhookDelivery.Status.SUCCEEDED
+    assert delivery.payload["project"] == {"id": proposal.pk, "code": "FIN-002"}
+    assert delivery.payload["data"]["gate"] == "G1"
+    assert not WebhookDelivery.objects.filter(webhook=deaf).exists()
+    assert sent.events() == ["gate_review.withdrawn"]
+
+
+def test_gate_withdrawal_is_in_the_webhook_catalogue() -> None:
+    assert events.GATE_REVIEW_WITHDRAWN in events.WEBHOOK_EVENT_NAMES
+    assert events.unknown_events(["gate_review.withdrawn"]) == []

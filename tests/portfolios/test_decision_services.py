@@ -396,3 +396,24 @@ def test_frontier_job_gives_at_least_twenty_points_with_the_plan_and_cut_line(
     assert job.result["current"]["count"] == 2
     view = selectors.frontier_latest(org.user("executive"), small.portfolio.pk)
     assert view.spec is not None and view.result is not None
+
+
+def test_a_budget_override_finer_than_cents_is_refused_not_rounded(org):
+    small = build_small_portfolio(org)
+    manager = org.user("pmo_analyst")
+    scenario = services.scenario_create(
+        acting_user=manager, portfolio_id=small.portfolio.pk, name="What-if"
+    )
+    with pytest.raises(ValidationFailed) as failure:
+        services.scenario_update(
+            acting_user=manager,
+            scenario_id=scenario.pk,
+            changes={"budget_overrides": {"2027-02": {"capex": "5000.005", "opex": "10"}}},
+        )
+    assert failure.value.errors == {
+        "budget_overrides.2027-02.capex": [
+            "Use at most 2 decimal places: 5000.005 would have to be rounded."
+        ]
+    }
+    scenario.refresh_from_db()
+    assert scenario.budget_overrides == {}

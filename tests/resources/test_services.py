@@ -94,7 +94,7 @@ def test_a_rate_with_fractions_of_a_cent_is_refused(org):
             default_cost_rate=Decimal("80.005"),
         )
     assert failure.value.errors["default_cost_rate"] == [
-        "Ensure that there are no more than 2 decimal places."
+        "Use at most 2 decimal places: 80.005 would have to be rounded."
     ]
 
 

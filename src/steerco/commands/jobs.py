@@ -8,6 +8,9 @@
 - ``steerco jobs periodic --disable NAME`` / ``--enable NAME`` switch it off or on (for one
   organisation with ``--organisation``); switched on again, it waits for its next time.
 - ``steerco jobs periodic --due`` starts whatever is due now, as one tick of a worker would.
+- ``steerco jobs prune [--days N]`` deletes finished jobs and the queue's finished task rows
+  older than N days (default ``STEERCO_JOB_RETENTION_DAYS``, 90), as the nightly
+  ``jobs.prune`` task does.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ from steerco.commands._lookup import CommandFailed, organisation_ids
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("jobs", help="background jobs: the periodic schedule")
+    parser = subparsers.add_parser(
+        "jobs", help="background jobs: the periodic schedule, pruning old ones"
+    )
     sub = parser.add_subparsers(dest="jobs_command", metavar="ACTION", required=True)
 
     periodic = sub.add_parser(
@@ -32,6 +37,33 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     actions.add_argument("--enable", metavar="NAME", help="run this periodic task again")
     actions.add_argument("--due", action="store_true", help="start every task that is due now")
     periodic.set_defaults(func=run_periodic)
+
+    prune = sub.add_parser("prune", help="delete finished jobs and task rows older than N days")
+    prune.add_argument(
+        "--days",
+        type=int,
+        help="keep this many days (default: STEERCO_JOB_RETENTION_DAYS, else 90)",
+    )
+    prune.set_defaults(func=run_prune)
+
+
+def run_prune(args: argparse.Namespace) -> int:
+    setup_django()
+    from steerco.core.errors import ValidationFailed
+    from steerco.jobs.services import jobs_prune
+
+    try:
+        result = jobs_prune(older_than_days=args.days)
+    except ValidationFailed as error:
+        for messages in error.errors.values():
+            for message in messages:
+                print(f"steerco jobs: {message}")
+        return 2
+    print(
+        f"{result.jobs} job(s) and {result.task_results} task result(s) finished before "
+        f"{result.finished_before:%Y-%m-%d %H:%M %Z} deleted."
+    )
+    return 0
 
 
 def _organisation_ids(code: str | None) -> list[int] | None:

@@ -20,6 +20,7 @@ class WebhookEvent:
 COMMENT_CREATED = "comment.created"
 GATE_REVIEW_REQUESTED = "gate_review.requested"
 GATE_REVIEW_DECIDED = "gate_review.decided"
+GATE_REVIEW_WITHDRAWN = "gate_review.withdrawn"
 CHANGE_REQUEST_SUBMITTED = "change_request.submitted"
 CHANGE_REQUEST_DECIDED = "change_request.decided"
 STATUS_REPORT_SUBMITTED = "status_report.submitted"
@@ -38,6 +39,10 @@ WEBHOOK_EVENTS: tuple[WebhookEvent, ...] = (
     WebhookEvent(
         GATE_REVIEW_DECIDED,
         "A gate review was approved, approved with conditions, rejected or put on hold.",
+    ),
+    WebhookEvent(
+        GATE_REVIEW_WITHDRAWN,
+        "A gate review request was withdrawn before it was decided.",
     ),
     WebhookEvent(CHANGE_REQUEST_SUBMITTED, "A change request went to the change board."),
     WebhookEvent(CHANGE_REQUEST_DECIDED, "A change request was approved or rejected."),

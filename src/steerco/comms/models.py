@@ -30,6 +30,7 @@ class NotificationKind(models.TextChoices):
     ASSIGNMENT = "assignment", "Assigned to a task or a RAID item"
     GATE_REVIEW_REQUESTED = "gate_review_requested", "Gate review requested"
     GATE_REVIEW_DECIDED = "gate_review_decided", "Gate review decided"
+    GATE_REVIEW_WITHDRAWN = "gate_review_withdrawn", "Gate review withdrawn"
     CHANGE_REQUEST_SUBMITTED = "change_request_submitted", "Change request submitted"
     CHANGE_REQUEST_DECIDED = "change_request_decided", "Change request decided"
     TIMESHEET_SUBMITTED = "timesheet_submitted", "Timesheet submitted"
@@ -337,7 +338,9 @@ class WebhookDelivery(TimeStampedModel):
         ordering = ["-created_at"]
         verbose_name_plural = "webhook deliveries"
         indexes = [
-            models.Index(fields=["status", "next_attempt_at"], name="webhook_delivery_due_idx")
+            models.Index(fields=["status", "next_attempt_at"], name="webhook_delivery_due_idx"),
+            # The webhooks page reads each webhook's latest deliveries, newest first.
+            models.Index(fields=["webhook", "-created_at"], name="webhook_delivery_recent_idx"),
         ]
 
     def __str__(self) -> str:

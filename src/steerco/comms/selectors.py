@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from steerco.accounts.models import User
 from steerco.comms.access import (
@@ -144,3 +144,22 @@ def webhooks_of(user: User) -> QuerySet[Webhook]:
 
 def deliveries_of(webhook: Webhook) -> QuerySet[WebhookDelivery]:
     return webhook.deliveries.order_by("-created_at", "-id")
+
+
+RECENT_DELIVERIES = 10
+
+
+def webhooks_with_recent_deliveries(
+    user: User, *, recent: int = RECENT_DELIVERIES
+) -> QuerySet[Webhook]:
+    """The organisation's webhooks with ``delivery_count`` and their latest ``recent_deliveries``.
+
+    Deliveries pile up for months: the database keeps only the latest few per webhook (a
+    sliced prefetch is one windowed query), and their payloads stay unread.
+    """
+    latest = WebhookDelivery.objects.defer("payload").order_by("-created_at", "-id")[:recent]
+    return (
+        webhooks_of(user)
+        .annotate(delivery_count=Count("deliveries"))
+        .prefetch_related(Prefetch("deliveries", queryset=latest, to_attr="recent_deliveries"))
+    )

@@ -41,5 +41,10 @@ urlpatterns = [
         name="portfolio_activity",
     ),
     path("webhooks/", views.webhooks, name="webhooks"),
+    path(
+        "webhooks/<int:webhook_id>/deliveries/",
+        views.webhook_deliveries,
+        name="webhook_deliveries",
+    ),
     path("webhooks/<int:webhook_id>/delete/", views.webhook_delete, name="webhook_delete"),
 ]

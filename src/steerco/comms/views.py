@@ -7,7 +7,6 @@ from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,10 +18,11 @@ from steerco.comms.access import (
     CommentTarget,
     access_comment_by_id,
     access_comment_target,
+    access_webhook_by_id,
     can_manage_webhooks,
 )
 from steerco.comms.events import WEBHOOK_EVENTS
-from steerco.comms.models import NotificationKind, NotificationPreference, WebhookDelivery
+from steerco.comms.models import NotificationKind, NotificationPreference
 from steerco.core.errors import NotFound, ValidationFailed
 from steerco.portfolios.access import access_portfolio_by_id
 from steerco.projects.access import access_project_by_id
@@ -286,15 +286,24 @@ def webhooks(request: HttpRequest) -> HttpResponse:
         request,
         "comms/webhooks.html",
         {
-            "webhooks": selectors.webhooks_of(user).prefetch_related(
-                Prefetch("deliveries", WebhookDelivery.objects.order_by("-created_at", "-id"))
-            ),
+            "webhooks": selectors.webhooks_with_recent_deliveries(user),
             "new_secret": new_secret,
             "error": error,
             "can_manage": can_manage_webhooks(user),
             "event_catalogue": WEBHOOK_EVENTS,
         },
     )
+
+
+@require_GET
+@member_required
+def webhook_deliveries(request: HttpRequest, webhook_id: int) -> HttpResponse:
+    """Every delivery of one webhook, newest first, a page at a time."""
+    webhook = access_webhook_by_id(steerco_user(request), webhook_id)
+    page = Paginator(selectors.deliveries_of(webhook).defer("payload"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "comms/webhook_deliveries.html", {"webhook": webhook, "page": page})
 
 
 @require_POST

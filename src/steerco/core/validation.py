@@ -11,12 +11,13 @@ import enum
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, models, transaction
 
 from steerco.core.errors import ValidationFailed
+from steerco.core.money import CENT, MoneyField
 
 
 class Unset(enum.Enum):
@@ -26,6 +27,44 @@ class Unset(enum.Enum):
 
 
 UNSET: Final = Unset.UNSET
+
+
+class ErrorSink(Protocol):
+    """Anything that collects messages per field (each app's ``Errors`` does)."""
+
+    def add(self, field: str, message: str) -> None: ...
+
+
+# Money is kept in cents: a finer amount would be rounded when stored, and a
+# ledger that silently changes what was typed cannot be reconciled.
+MONEY_PLACES: Final = 2
+
+
+def decimal_places(value: Decimal) -> int:
+    """The places ``value`` really needs: 1.50 and 1.500 need 1, 100 needs none."""
+    _, digits, exponent = value.as_tuple()
+    if not isinstance(exponent, int) or exponent >= 0 or not any(digits):
+        return 0
+    trailing_zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    return max(0, -exponent - trailing_zeros)
+
+
+def too_many_places_message(value: Decimal, places: int = MONEY_PLACES) -> str:
+    return f"Use at most {places} decimal places: {value.normalize():f} would have to be rounded."
+
+
+def check_money_places(
+    errors: ErrorSink, field: str, value: Decimal, *, places: int = MONEY_PLACES
+) -> bool:
+    """Refuse an amount finer than the cents it is stored in; ``True`` when it fits.
+
+    Every service that takes money calls this before it rounds, so that the page, the
+    API and the imports all answer the same message instead of storing a changed amount.
+    """
+    if decimal_places(value) <= places:
+        return True
+    errors.add(field, too_many_places_message(value, places))
+    return False
 
 
 class FieldErrors:
@@ -43,6 +82,17 @@ class FieldErrors:
             value = value.strip()
         model_field = model._meta.get_field(field)
         assert isinstance(model_field, models.Field)
+        if isinstance(model_field, MoneyField) and value not in (None, ""):
+            try:
+                number = model_field.to_python(value)
+            except DjangoValidationError:
+                number = None  # the field's own check below says why
+            if isinstance(number, Decimal) and number.is_finite():
+                if not check_money_places(self, field, number):
+                    return value
+                if -number.as_tuple().exponent > MONEY_PLACES:  # type: ignore[operator]
+                    # 12.500 is 12.50: give it the column's places before the column checks them.
+                    value = number.quantize(CENT)
         try:
             value = model_field.clean(value, None)
         except DjangoValidationError as error:

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.urls import reverse
 
 from steerco.accounts.models import User
 from steerco.comms import events
@@ -338,6 +339,7 @@ def _notification(
     title: str,
     body: str,
     moment: dt.datetime,
+    url: str,
 ) -> Notification:
     return Notification(
         organisation=context.organisation,
@@ -346,6 +348,7 @@ def _notification(
         kind=kind,
         title=title[:200],
         body=body,
+        url=url,
         read_at=None if moment.date() >= UNREAD_FROM else moment + dt.timedelta(hours=3),
         emailed_at=moment + dt.timedelta(minutes=5),
         created_at=moment,
@@ -353,9 +356,35 @@ def _notification(
     )
 
 
+# The page each kind of commented object opens on, as ``comms.access.COMMENT_TARGETS`` gives it
+# to real mentions (change requests take comments only in the demo's scripted threads).
+COMMENT_PAGES = {
+    "project": lambda comment: reverse("projects:detail", args=[comment.object_id]),
+    "task": lambda comment: (
+        reverse("schedule:page", args=[comment.project_id]) + f"?task={comment.object_id}"
+    ),
+    "raiditem": lambda comment: reverse("governance:raid_edit", args=[comment.object_id]),
+    "gatereview": lambda comment: reverse("governance:gate_review", args=[comment.object_id]),
+    "statusreport": lambda comment: reverse("governance:status_report", args=[comment.object_id]),
+    "changerequest": lambda comment: reverse("governance:change_request", args=[comment.object_id]),
+}
+
+
+def _comment_url(comment: Comment) -> str:
+    return COMMENT_PAGES[comment.content_type.model](comment)
+
+
+def _first_risk_url(project: Project) -> str:
+    risk = RaidItem.objects.filter(project=project, kind="risk", ref="R-001").first()
+    if risk is None:
+        return reverse("projects:detail", args=[project.pk])
+    return reverse("governance:raid_edit", args=[risk.pk])
+
+
 def _notifications(
     context: DemoContext, comments: list[Comment], mentions: list[Mention]
 ) -> list[Notification]:
+    """What real services would have sent, each with the link the real one carries."""
     rows: list[Notification] = []
     for mention in mentions:
         comment = mention.comment
@@ -371,6 +400,7 @@ def _notifications(
                 title=f"{author} mentioned you on {where}",
                 body=comment.body[:300],
                 moment=comment.created_at,
+                url=_comment_url(comment),
             )
         )
     person_id = member_person_id(context)
@@ -389,9 +419,12 @@ def _notifications(
                 title=f"You are assigned to '{info.name}' on {info.project_code}",
                 body=f"Planned from {info.start:%d %B} to {info.finish:%d %B %Y}.",
                 moment=dt.datetime(2026, 11, 10, 9, 0, tzinfo=dates.LONDON),
+                url=reverse("schedule:page", args=[context.projects[info.project_code].pk])
+                + f"?task={info.task_id}",
             )
         )
     at = dt.datetime(2026, 11, 9, 10, 0, tzinfo=dates.LONDON)
+    requested = GateReview.objects.get(project=context.projects["DIG-116"], status="requested")
     for username in ("exec", "portfolio"):
         rows.append(
             _notification(
@@ -403,6 +436,7 @@ def _notifications(
                 "recommendations",
                 body="The business case and checklist are ready for your decision.",
                 moment=at,
+                url=reverse("governance:gate_review", args=[requested.pk]),
             )
         )
     for code, ref, title, when in (
@@ -410,6 +444,7 @@ def _notifications(
         ("OPS-202", "CR-002", "Defer the labour management module to phase 2", (2026, 11, 10)),
         ("DIG-121", "CR-001", "Extend zero-trust access to suppliers", (2026, 11, 4)),
     ):
+        change = ChangeRequest.objects.get(project=context.projects[code], ref=ref)
         for username in ("exec", "portfolio"):
             rows.append(
                 _notification(
@@ -420,6 +455,7 @@ def _notifications(
                     title=f"Change request {ref} submitted on {code}: {title}",
                     body="Waiting for a decision of the change board.",
                     moment=dt.datetime(*when, 11, 0, tzinfo=dates.LONDON),
+                    url=reverse("governance:change_request", args=[change.pk]),
                 )
             )
     rows.append(
@@ -431,9 +467,18 @@ def _notifications(
             title="Timesheets for the week of 9 November are waiting for approval",
             body="Open the approval queue to review them.",
             moment=dt.datetime(2026, 11, 13, 17, 0, tzinfo=dates.LONDON),
+            # One notice for the whole week: the queue, where each real one opens one timesheet.
+            url=reverse("timesheets:approvals"),
         )
     )
+    pending_requests = {
+        request.project_id: request.pk
+        for request in ResourceRequest.objects.filter(
+            organisation=context.organisation, status=ResourceRequest.Status.PENDING
+        ).order_by("-pk")
+    }
     for code in ("DIG-103", "DIG-107", "GRO-302"):
+        request_id = pending_requests.get(context.projects[code].pk)
         rows.append(
             _notification(
                 context,
@@ -443,6 +488,9 @@ def _notifications(
                 title=f"Resource request for {code} {context.specs[code].name}",
                 body="A project manager asks for people; see the requests page.",
                 moment=dt.datetime(2026, 11, 10, 9, 30, tzinfo=dates.LONDON),
+                url=reverse("capacity:request", args=[request_id])
+                if request_id is not None
+                else reverse("capacity:requests"),
             )
         )
     for spec in catalogue.PROJECTS:
@@ -456,6 +504,10 @@ def _notifications(
                     title=f"November status report due for {spec.code}",
                     body="Submit by the fifth working day of December.",
                     moment=dt.datetime(2026, 11, 16, 7, 0, tzinfo=dates.LONDON),
+                    url=reverse(
+                        "governance:status_report_new", args=[context.projects[spec.code].pk]
+                    )
+                    + "?period=2026-11-01",
                 )
             )
     for code in ("DIG-111", "OPS-202"):
@@ -470,6 +522,7 @@ def _notifications(
                     title=f"Go-live of {code} slipped to {plan.go_live:%d %B %Y}",
                     body=f"Baseline finish was {plan.baseline_finish:%d %B %Y}.",
                     moment=dt.datetime(2026, 11, 2, 8, 0, tzinfo=dates.LONDON),
+                    url=reverse("schedule:page", args=[context.projects[code].pk]),
                 )
             )
         rows.append(
@@ -481,6 +534,7 @@ def _notifications(
                 title=f"Risk R-001 escalated on {code}",
                 body="The project manager asks the portfolio board for a decision.",
                 moment=dt.datetime(2026, 10, 28, 15, 0, tzinfo=dates.LONDON),
+                url=_first_risk_url(context.projects[code]),
             )
         )
     rows.sort(key=lambda row: (row.created_at, row.recipient.username))

@@ -32,6 +32,7 @@ from steerco.core.audit import audit_record, snapshot
 from steerco.core.errors import Conflict, ValidationFailed
 from steerco.core.models import AuditEntry
 from steerco.core.money import quantize_money
+from steerco.core.validation import check_money_places
 from steerco.finance import access
 from steerco.finance.actuals import rate_table
 from steerco.finance.estimates import (
@@ -204,8 +205,8 @@ def check_cost_line(
         errors.add(names["amount"], f"{amount!r} is not an amount: use digits and a point.")
     elif abs(number) > MAX_AMOUNT:
         errors.add(names["amount"], "The amount is too large.")
-    elif number != number.quantize(Decimal("0.01")):
-        errors.add(names["amount"], "Give the amount in cents at most (two decimals).")
+    else:
+        check_money_places(errors, names["amount"], number)
     currency = (currency or default_currency).strip().upper()
     try:
         currency_validator(currency)
@@ -491,6 +492,8 @@ def _checked_budget_lines(
             errors.add(f"{where}.amount", "A budget amount is zero or more.")
         elif amount > MAX_AMOUNT:
             errors.add(f"{where}.amount", "The amount is too large.")
+        elif not check_money_places(errors, f"{where}.amount", amount):
+            amount = None
         expense_type = line.expense_type or (category.expense_type if category else "")
         if (category is not None or line.expense_type) and expense_type not in valid_types:
             errors.add(f"{where}.expense_type", "Use capex or opex.")
@@ -701,6 +704,8 @@ def forecast_compute(
             errors.add("estimate_to_complete", "Give the estimate to complete: zero or more.")
         elif etc_given > MAX_AMOUNT:
             errors.add("estimate_to_complete", "The amount is too large.")
+        else:
+            check_money_places(errors, "estimate_to_complete", etc_given)
     elif estimate_to_complete is not None:
         errors.add("estimate_to_complete", "Only a manual forecast takes an estimate to complete.")
     if len(note) > 300:

@@ -441,6 +441,32 @@ def gate_review_withdraw(*, acting_user: User, review_id: int) -> GateReview:
         after=snapshot(review, ["status"]),
         summary=f"Withdrew the request for gate {review.gate.code} of {review.project.code}",
     )
+    project = review.project
+    # Whoever was asked to decide, and whoever a decision would have reached, learn that
+    # there is nothing left to decide.
+    notification_send(
+        recipients=[
+            *_deciders(review.gate, project.organisation_id),
+            review.requested_by,
+            project.manager,
+            project.sponsor,
+        ],
+        actor=acting_user,
+        kind=NotificationKind.GATE_REVIEW_WITHDRAWN,
+        title=f"Gate {review.gate.code} of {project.code} withdrawn",
+        body=f"{acting_user} withdrew the request to pass {review.gate.name}.",
+        url=_review_url(review),
+        organisation_id=project.organisation_id,
+    )
+    activity_record(
+        actor=acting_user,
+        verb="withdrew gate",
+        target=review,
+        label=f"{review.gate.code} {review.gate.name}",
+        project=project,
+        data={"gate": review.gate.code, "url": _review_url(review)},
+        event=events.GATE_REVIEW_WITHDRAWN,
+    )
     return review
 
 

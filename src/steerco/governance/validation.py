@@ -14,6 +14,7 @@ from typing import Any
 from django.db.models import Model
 
 from steerco.core.errors import ValidationFailed
+from steerco.core.validation import check_money_places
 
 REQUIRED = "This field is required."
 NOT_FOUND = "Not found."
@@ -130,8 +131,8 @@ def check_decimal(
         errors.add(field, "Enter a number.")
     elif not low <= value <= high:
         errors.add(field, message)
-    elif value.as_tuple().exponent < -places:  # type: ignore[operator]
-        errors.add(field, f"At most {places} decimal places.")
+    else:
+        check_money_places(errors, field, value, places=places)
 
 
 def check_money(

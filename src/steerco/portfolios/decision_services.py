@@ -24,6 +24,7 @@ from steerco.core.access import organisation_id_of
 from steerco.core.audit import audit_record, snapshot
 from steerco.core.errors import AccessDenied, Conflict, NotFound, ValidationFailed
 from steerco.core.models import AuditEntry
+from steerco.core.validation import check_money_places
 from steerco.engine.errors import InfeasibleError, InputError
 from steerco.engine.portfolio.ahp import AhpResult
 from steerco.engine.portfolio.frontier import frontier
@@ -297,6 +298,8 @@ def _check_budget_overrides(errors: Errors, value: Any) -> dict[str, dict[str, s
         for kind in io.COST_KINDS:
             if amounts.get(kind) not in (None, ""):
                 amount = _number(amounts[kind], errors, f"{field}.{kind}", minimum=0)
+                if f"{field}.{kind}" not in errors.errors:
+                    check_money_places(errors, f"{field}.{kind}", Decimal(str(amounts[kind])))
                 entry[kind] = f"{amount:.2f}"
         if entry:
             clean[io.month_key(month)] = entry

@@ -2,6 +2,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 
 from steerco.projects.models import (
@@ -27,8 +28,36 @@ class CategoryAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]
 
 
+class CalendarExceptionFormSet(BaseInlineFormSet):
+    """The calendar's holidays as the admin is about to save them: no two may overlap.
+
+    The admin writes rows without the calendar services, so it runs their overlap check over
+    the rows kept (a row marked for deletion frees its days for another row).
+    """
+
+    def clean(self) -> None:
+        from steerco.projects.calendar_services import exception_overlap_problem
+
+        super().clean()
+        kept: list[CalendarException] = []
+        for form in self.forms:
+            # A row with its own errors is refused anyway, and an empty extra row is not saved.
+            if form.errors or (form.instance.pk is None and not form.has_changed()):
+                continue
+            if self.can_delete and form.cleaned_data.get("DELETE", False):
+                continue
+            exception = form.instance
+            if exception.start_date is None or exception.finish_date is None:
+                continue
+            problem = exception_overlap_problem(exception.start_date, exception.finish_date, kept)
+            if problem:
+                form.add_error("start_date", problem)
+            kept.append(exception)
+
+
 class CalendarExceptionInline(admin.TabularInline):
     model = CalendarException
+    formset = CalendarExceptionFormSet
     extra = 0
 
 

@@ -817,16 +817,34 @@ def _exception_errors(
         clean["intervals"] = []
 
     if dates_ok:
+        assert isinstance(start, dt.date) and isinstance(finish, dt.date)
         others = CalendarException.objects.filter(
             calendar=calendar, start_date__lte=finish, finish_date__gte=start
         )
         if exception is not None:
             others = others.exclude(pk=exception.pk)
-        overlapping = others.order_by("start_date").first()
-        if overlapping is not None:
-            errors.add("start_date", f"Overlaps {_describe(overlapping)}.")
+        problem = exception_overlap_problem(start, finish, others)
+        if problem:
+            errors.add("start_date", problem)
     errors.raise_if_any()
     return clean
+
+
+def exception_overlap_problem(
+    start: dt.date, finish: dt.date, others: Iterable[CalendarException]
+) -> str:
+    """Why a period from ``start`` to ``finish`` cannot join ``others``, or "" when it can.
+
+    A day has one set of working hours: two exceptions covering the same day would leave
+    the schedule and capacity to guess which one holds. The Django admin's calendar form runs
+    the same check over the rows it is about to save.
+    """
+    overlapping = min(
+        (other for other in others if other.start_date <= finish and other.finish_date >= start),
+        key=lambda other: (other.start_date, other.finish_date),
+        default=None,
+    )
+    return f"Overlaps {_describe(overlapping)}." if overlapping is not None else ""
 
 
 def _describe(exception: CalendarException) -> str:

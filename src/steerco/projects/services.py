@@ -35,6 +35,7 @@ from steerco.core.access import (
 from steerco.core.audit import audit_record, snapshot
 from steerco.core.errors import AccessDenied, Conflict, ValidationFailed
 from steerco.core.models import AuditEntry
+from steerco.core.validation import check_money_places
 from steerco.portfolios.models import Portfolio, Program
 from steerco.projects.access import (
     access_business_case_by_id,
@@ -229,8 +230,8 @@ def _check_decimal(
         errors.add(field, "Enter a number.")
     elif not low <= value <= high:
         errors.add(field, message)
-    elif value.as_tuple().exponent < -places:  # type: ignore[operator]
-        errors.add(field, f"At most {places} decimal places.")
+    else:
+        check_money_places(errors, field, value, places=places)
 
 
 def _check_choice(errors: _Errors, field: str, value: object, choices: Iterable[str]) -> bool:
