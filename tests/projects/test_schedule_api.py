@@ -305,7 +305,11 @@ def test_get_schedule_costs_the_same_queries_at_any_size(
     _grow(small, 2)
     _grow(large, 60)
 
-    client.get(f"{API}/projects/{small.pk}/schedule")  # the token records its first use once
+    for project in (small, large):
+        # The first read checks the schedule with the engine (tasks, links, calendars and
+        # exceptions read as values); the check is kept until the schedule changes. The token
+        # records its first use once.
+        client.get(f"{API}/projects/{project.pk}/schedule")
     counts = []
     for project in (small, large):
         with CaptureQueriesContext(connection) as queries:
@@ -315,6 +319,37 @@ def test_get_schedule_costs_the_same_queries_at_any_size(
     assert counts[0] == counts[1]
     with django_assert_num_queries(counts[0]):
         client.get(f"{API}/projects/{large.pk}/schedule")
-    # Token and user, project access, then tasks, links, calendars, exceptions, assignments,
-    # baselines and baseline rows: the same nine, whatever the size.
-    assert counts[0] == 9
+    # Token and user, project access, the schedule's fingerprint (4 aggregates: the engine's
+    # check and the outline are kept while it does not change), the page's tasks, calendars,
+    # exceptions, baselines and baseline rows, links and assignments, then earned value
+    # (baselines, tasks, baseline rows): the same sixteen, whatever the size.
+    assert counts[0] == 16
+
+
+def test_the_schedule_lists_a_page_of_tasks_with_the_whole_projects_totals(
+    org, make_project, api_client
+):
+    client = api_client(org.user("project_manager"))
+    project = make_project(code="LRG-2")
+    _grow(project, 60)
+    services.project_reschedule(acting_user=project.manager, project_id=project.pk)
+    path = f"/projects/{project.pk}/schedule"
+
+    whole = send(client, "get", path).json()
+    second = send(client, "get", f"{path}?page=2&page_size=25").json()
+    critical = send(client, "get", f"{path}?critical=true&page_size=1000").json()
+    found = send(client, "get", f"{path}?q=Extra 1").json()
+
+    assert (whole["task_count"], whole["pages"], len(whole["tasks"])) == (66, 1, 66)
+    assert [task["uid"] for task in whole["tasks"]] == list(range(1, 67))
+    assert (second["page"], second["pages"], second["page_size"]) == (2, 3, 25)
+    assert [task["uid"] for task in second["tasks"]] == list(range(26, 51))
+    assert {link["successor_uid"] for link in second["links"]} == set(range(26, 51)) - {7}
+    assert (second["finish"], second["critical_count"]) == (
+        whole["finish"],
+        whole["critical_count"],
+    )
+    assert all(task["critical"] for task in critical["tasks"])
+    assert critical["matching_tasks"] == len(critical["tasks"]) == whole["critical_count"]
+    assert [task["uid"] for task in found["tasks"]] == [*range(10, 20)]
+    assert send(client, "get", f"{path}?page_size=1001").status_code == 422

@@ -3,6 +3,13 @@
 Anyone who may see the project reads; only its manager and the PMO change it (403 for the
 others); projects outside the user's view are 404. A dependency cycle is a 422 problem whose
 ``errors.links`` names the tasks.
+
+The schedule (``GET``, and the answer of ``PUT`` and of grid edits) lists its tasks a page at a
+time, in outline order: ``?page=`` (from 1) and ``?page_size=`` (up to
+:data:`MAX_PAGE_SIZE`, the default), ``?critical=true`` for the critical tasks only, ``?q=``
+to search names, WBS codes and numbers, ``?task_id=`` for the page that holds a task. ``links``
+are those into the page's tasks; the totals (start, finish, ``critical_count``,
+``task_count``, conflicts) are the whole project's.
 """
 
 # No "from __future__ import annotations": Ninja reads the annotations at run time.
@@ -12,7 +19,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from django.http import HttpRequest, HttpResponse
-from ninja import File, Form, Router, Schema
+from ninja import Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
@@ -25,6 +32,9 @@ from steerco.projects import schedule_services as services
 from steerco.projects.models import Baseline
 
 router = Router(tags=["schedule"])
+
+# A project of up to this many tasks comes in one page, as before paging.
+MAX_PAGE_SIZE = 1000
 
 
 # -- schemas ---------------------------------------------------------------------------------
@@ -130,6 +140,30 @@ class ScheduleOut(Schema):
     compared_baseline: int | None
     earned_value: EarnedValueOut | None
     earned_value_note: str
+    task_count: int
+    matching_tasks: int
+    page: int
+    pages: int
+    page_size: int
+
+
+class SchedulePageIn(Schema):
+    """Which tasks the schedule lists (the totals are always the whole project's)."""
+
+    page: int = Field(1, ge=1)
+    page_size: int = Field(MAX_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+    critical: bool = False
+    q: str = Field("", max_length=100)
+    task_id: int | None = None
+
+    def grid_query(self) -> selectors.GridQuery:
+        return selectors.GridQuery(
+            page=self.page,
+            critical_only=self.critical,
+            search=self.q.strip(),
+            task_id=self.task_id,
+            page_size=self.page_size,
+        )
 
 
 class ScheduleSettingsIn(Schema):
@@ -270,11 +304,13 @@ def _float(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-def _schedule_out(view: selectors.ScheduleView) -> dict[str, Any]:
+def _schedule_out(view: selectors.ScheduleWindow) -> dict[str, Any]:
     project = view.project
     tasks = []
+    uid_of: dict[int, int] = {}
     for row in view.rows:
         task = row.task
+        uid_of[task.pk] = task.uid
         tasks.append(
             {
                 "id": task.pk,
@@ -316,8 +352,8 @@ def _schedule_out(view: selectors.ScheduleView) -> dict[str, Any]:
             "id": link.pk,
             "predecessor_id": link.predecessor_id,
             "successor_id": link.successor_id,
-            "predecessor_uid": view.uid_of.get(link.predecessor_id, -1),
-            "successor_uid": view.uid_of.get(link.successor_id, -1),
+            "predecessor_uid": link.predecessor_uid,
+            "successor_uid": uid_of.get(link.successor_id, -1),
             "type": link.type,
             "lag_minutes": link.lag_minutes,
             "lag_percent": _float(link.lag_percent),
@@ -325,7 +361,7 @@ def _schedule_out(view: selectors.ScheduleView) -> dict[str, Any]:
         }
         for link in view.links
     ]
-    panel = view.earned_value
+    _, panel, panel_note = selectors.earned_value_of_project(project)
     earned_value = None
     if panel is not None:
         earned_value = {
@@ -364,11 +400,16 @@ def _schedule_out(view: selectors.ScheduleView) -> dict[str, Any]:
             {"task_uid": uid, "kind": kind, "message": message}
             for uid, kind, message in view.conflicts
         ],
-        "notes": view.notes,
+        "notes": list(view.notes),
         "baselines": view.baselines,
         "compared_baseline": None if view.baseline is None else view.baseline.number,
         "earned_value": earned_value,
-        "earned_value_note": view.earned_value_note,
+        "earned_value_note": panel_note,
+        "task_count": view.task_count,
+        "matching_tasks": view.matching,
+        "page": view.page,
+        "pages": view.pages,
+        "page_size": view.query.page_size,
     }
 
 
@@ -480,32 +521,46 @@ def mspdi_create(
 
 
 @router.get("/projects/{project_id}/schedule", response=ScheduleOut)
-def schedule_detail(request: HttpRequest, project_id: int) -> dict[str, Any]:
-    """The whole schedule: tasks with computed dates, floats and critical flags, links,
-    conflicts per task, baseline variance and earned value."""
-    return _schedule_out(selectors.schedule_view(request_user(request), project_id))
+def schedule_detail(
+    request: HttpRequest, project_id: int, listing: Query[SchedulePageIn]
+) -> dict[str, Any]:
+    """The schedule: tasks with computed dates, floats and critical flags (a page of them),
+    their links, conflicts per task, baseline variance and earned value."""
+    return _schedule_out(
+        selectors.schedule_window(request_user(request), project_id, listing.grid_query())
+    )
 
 
 @router.put("/projects/{project_id}/schedule", response=ScheduleOut)
 def schedule_settings(
-    request: HttpRequest, project_id: int, payload: ScheduleSettingsIn
+    request: HttpRequest,
+    project_id: int,
+    payload: ScheduleSettingsIn,
+    listing: Query[SchedulePageIn],
 ) -> dict[str, Any]:
     """Change the project start, status date or calendar; the schedule is recomputed."""
     user = request_user(request)
-    services.schedule_settings_update(
+    outcome = services.schedule_settings_update(
         acting_user=user,
         project_id=project_id,
         changes=cast(services.ScheduleSettings, payload.model_dump(exclude_unset=True)),
     )
-    return _schedule_out(selectors.schedule_view(user, project_id))
+    return _schedule_out(
+        selectors.schedule_window(user, project_id, listing.grid_query(), outcome=outcome)
+    )
 
 
 @router.post("/projects/{project_id}/schedule/tasks", response=ScheduleOut)
-def schedule_edit(request: HttpRequest, project_id: int, payload: ScheduleEditIn) -> dict[str, Any]:
+def schedule_edit(
+    request: HttpRequest,
+    project_id: int,
+    payload: ScheduleEditIn,
+    listing: Query[SchedulePageIn],
+) -> dict[str, Any]:
     """Grid edits (name, duration, % complete, constraint, predecessors, links), then a
     reschedule, in one transaction."""
     user = request_user(request)
-    services.schedule_edit(
+    outcome = services.schedule_edit(
         acting_user=user,
         project_id=project_id,
         task_edits=[
@@ -514,7 +569,9 @@ def schedule_edit(request: HttpRequest, project_id: int, payload: ScheduleEditIn
         add_links=[cast(services.LinkSpec, link.model_dump()) for link in payload.add_links],
         remove_link_ids=payload.remove_link_ids,
     )
-    return _schedule_out(selectors.schedule_view(user, project_id))
+    return _schedule_out(
+        selectors.schedule_window(user, project_id, listing.grid_query(), outcome=outcome)
+    )
 
 
 @router.post("/projects/{project_id}/schedule/reschedule", response=RescheduleOut)

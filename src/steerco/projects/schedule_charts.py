@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from steerco.projects.schedule_selectors import ScheduleView
+from steerco.projects.schedule_selectors import ScheduleView, ScheduleWindow
 
 BLUE = "#1f5fa8"
 BLUE_DARK = "#123e70"
@@ -130,8 +130,12 @@ def _axis(scale: _TimeScale, last: dt.datetime, height: float) -> list[str]:
     return parts
 
 
-def gantt_svg(view: ScheduleView) -> str:
-    """The Gantt chart of a schedule view: bars, critical path, baseline, milestones, progress."""
+def gantt_svg(view: ScheduleView | ScheduleWindow) -> str:
+    """The Gantt chart of a schedule view: bars, critical path, baseline, milestones, progress.
+
+    One bar per row of the view: every task of a :class:`ScheduleView`, the page of the grid
+    of a :class:`ScheduleWindow` (its time scale then spans that page's dates).
+    """
     rows = view.rows
     moments: list[dt.datetime] = []
     for row in rows:

@@ -24,4 +24,5 @@ urlpatterns = [
     path("<int:project_id>/schedule/risk/", views.risk, name="risk"),
     path("<int:project_id>/schedule/mspdi/", views.mspdi, name="mspdi"),
     path("<int:project_id>/schedule/gantt.svg", views.gantt, name="gantt"),
+    path("<int:project_id>/schedule/earned-value/", views.earned_value, name="earned_value"),
 ]

@@ -1,22 +1,29 @@
 """The project schedule page: grid, Gantt chart, baselines, leveling, risk, MSPDI files.
 
-The page has five tabs (``?tab=schedule|baselines|leveling|risk|files``). Grid cells post one
-field at a time through htmx and get the whole schedule panel back, rescheduled; without
-JavaScript the same posts redirect back to the page with a message. A service error (a cycle
-naming its tasks, a bad file naming its line) is shown in the panel and nothing is written.
+The page has five tabs (``?tab=schedule|baselines|leveling|risk|files``). The grid shows one
+page of rows (``?page=N``, :data:`~steerco.projects.schedule_selectors.PAGE_SIZE` rows, outline
+order), optionally only the critical tasks (``critical=1``) or the tasks matching a search
+(``q=``); ``?task=ID`` opens the page that holds that task, with its comments. Grid cells post
+one field at a time through htmx, with the page and filter, and get the schedule panel back at
+that page, rescheduled; without JavaScript the same posts redirect back to the page with a
+message. A service error (a cycle naming its tasks, a bad file naming its line) is shown in the
+panel and nothing is written.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from steerco.core.access import organisation_id_of
@@ -25,7 +32,7 @@ from steerco.core.validation import is_whole_number
 from steerco.projects import schedule_charts as charts
 from steerco.projects import schedule_selectors as selectors
 from steerco.projects import schedule_services as services
-from steerco.projects.access import access_project_by_id, can_create_projects
+from steerco.projects.access import access_project_by_id, can_create_projects, can_edit_project
 from steerco.projects.models import Task
 from steerco.web.decorators import member_required, steerco_user
 
@@ -38,6 +45,7 @@ TABS = (
 )
 EDITABLE = ("name", "duration_days", "predecessors", "percent_complete", "constraint")
 ROW_FIELD = re.compile(r"^tasks\[(\d+)\]\.?")
+SEARCH_CHARACTERS = 100
 
 
 def said(error: ServiceError) -> str:
@@ -58,32 +66,105 @@ def _is_htmx(request: HttpRequest) -> bool:
     return bool(getattr(request, "htmx", False))
 
 
-def _schedule_context(request: HttpRequest, project_id: int, **extra: Any) -> dict[str, Any]:
-    view = selectors.schedule_view(steerco_user(request), project_id)
+def _is_history_restore(request: HttpRequest) -> bool:
+    """htmx asks for the whole page when the browser goes back to a page it did not keep."""
+    return bool(getattr(getattr(request, "htmx", None), "history_restore_request", False))
+
+
+def grid_query(params: QueryDict, *, task_id: int | None = None) -> selectors.GridQuery:
+    """The grid's page and filter from a query string or a post (bad values are ignored)."""
+    page = params.get("page", "")
+    return selectors.GridQuery(
+        page=int(page) if is_whole_number(page) else 1,
+        critical_only=params.get("critical") == "1",
+        search=params.get("q", "").strip()[:SEARCH_CHARACTERS],
+        task_id=task_id,
+    )
+
+
+def _grid_state(query: selectors.GridQuery, page: int) -> dict[str, str]:
+    """The page and filter as request parameters (only those that differ from the default)."""
+    state = {"page": str(page)} if page > 1 else {}
+    if query.critical_only:
+        state["critical"] = "1"
+    if query.search:
+        state["q"] = query.search
+    return state
+
+
+def _page_links(view: selectors.ScheduleWindow, base: dict[str, str]) -> list[dict[str, Any]]:
+    links: list[dict[str, Any]] = []
+    for number in view.page_numbers:
+        if number is None:
+            links.append({"number": None, "url": "", "current": False})
+            continue
+        state = _grid_state(view.query, number)
+        links.append(
+            {
+                "number": number,
+                "url": "?" + urlencode({**base, **state}),
+                "current": number == view.page,
+            }
+        )
+    return links
+
+
+def _schedule_context(
+    request: HttpRequest,
+    project_id: int,
+    query: selectors.GridQuery,
+    *,
+    tab: str = "schedule",
+    outcome: services.RescheduleOutcome | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    view = selectors.schedule_window(steerco_user(request), project_id, query, outcome=outcome)
+    state = _grid_state(query, view.page)
+    base = {} if tab == "schedule" else {"tab": tab}
     # Rows link to ".../tasks/<id>/": reversed once, not twice per row.
     task_prefix = reverse("schedule:task_edit", args=[project_id, 0]).removesuffix("0/")
     return {
         "view": view,
         "project": view.project,
+        "can_edit": view.can_edit,
         "task_prefix": task_prefix,
         "task_comments_prefix": reverse("comms:comments", args=["projects.task", 0]).removesuffix(
             "0/"
         ),
-        "gantt": charts.gantt_svg(view),
+        "gantt": charts.gantt_svg(view) if tab == "schedule" else "",
         "constraint_choices": Task.ConstraintType.choices,
+        # Every write from the panel sends the page and filter back, to be answered with them.
+        "grid_state": state,
+        "grid_state_json": json.dumps(state),
+        "page_links": _page_links(view, base),
+        "previous_url": "?" + urlencode({**base, **_grid_state(query, view.page - 1)})
+        if view.page > 1
+        else "",
+        "next_url": "?" + urlencode({**base, **_grid_state(query, view.page + 1)})
+        if view.page < view.pages
+        else "",
+        "clear_filter_url": "?" + urlencode(base),
+        "tab": tab,
         **extra,
     }
 
 
-def _panel(request: HttpRequest, project_id: int, **extra: Any) -> HttpResponse:
+def _panel(
+    request: HttpRequest, project_id: int, query: selectors.GridQuery, **extra: Any
+) -> HttpResponse:
     return render(
-        request, "projects/schedule/_panel.html", _schedule_context(request, project_id, **extra)
+        request,
+        "projects/schedule/_panel.html",
+        _schedule_context(request, project_id, query, **extra),
     )
 
 
 def _back(request: HttpRequest, project_id: int, tab: str = "schedule") -> HttpResponse:
+    """Back to the page (and tab) after a plain form post, at the page and filter it sent."""
     url = reverse("schedule:page", args=[project_id])
-    return redirect(f"{url}?tab={tab}" if tab != "schedule" else url)
+    query = grid_query(request.POST)
+    state = {**({"tab": tab} if tab != "schedule" else {}), **_grid_state(query, query.page)}
+    return redirect(f"{url}?{urlencode(state)}" if state else url)
 
 
 @member_required
@@ -92,16 +173,38 @@ def schedule_page(request: HttpRequest, project_id: int) -> HttpResponse:
     tab = request.GET.get("tab", "schedule")
     if tab not in dict(TABS):
         tab = "schedule"
-    context = _schedule_context(request, project_id)
+    # "?task=ID" opens that task's comments, where a mention notification leads, on the page of
+    # the grid that holds the task.
+    raw_task = request.GET.get("task", "")
+    task_id = int(raw_task) if is_whole_number(raw_task) else None
+    if tab in ("schedule", "baselines"):
+        query = grid_query(request.GET, task_id=task_id)
+        if tab == "schedule" and _is_htmx(request) and not _is_history_restore(request):
+            return _panel(request, project_id, query)  # a page link or the filter of the grid
+        context = _schedule_context(request, project_id, query, tab=tab)
+    else:
+        user = steerco_user(request)
+        project = access_project_by_id(user, project_id)
+        context = {"project": project, "can_edit": can_edit_project(user, project)}
     context.update(tab=tab, tabs=TABS)
-    # "?task=ID" opens that task's comments, where a mention notification leads.
-    comments_task = request.GET.get("task", "")
-    if is_whole_number(comments_task):
-        context["comments_task_id"] = int(comments_task)
+    if task_id is not None:
+        context["comments_task_id"] = task_id
     if tab == "risk":
         context["simulation"] = selectors.simulation_latest(steerco_user(request), project_id)
         context.update(_risk_charts(context["simulation"]))
     return render(request, "projects/schedule/page.html", context)
+
+
+@member_required
+@require_GET
+def earned_value(request: HttpRequest, project_id: int) -> HttpResponse:
+    """The earned value card, loaded after the panel: it reads every task."""
+    project, panel, note = selectors.earned_value_of(steerco_user(request), project_id)
+    return render(
+        request,
+        "projects/schedule/_earned_value.html",
+        {"project": project, "ev": panel, "note": note},
+    )
 
 
 def _decimal(value: str, field: str) -> Decimal:
@@ -146,11 +249,15 @@ def _after_write(
     done: str,
     error: ServiceError | None = None,
     outcome: services.RescheduleOutcome | None = None,
+    landing: int | None = None,
 ) -> HttpResponse:
+    """The panel at the page and filter the htmx request sent (at the page of ``landing``, a
+    task, if the filter keeps it); a redirect to the page after a plain form post."""
     if _is_htmx(request):
         return _panel(
             request,
             project_id,
+            grid_query(request.POST, task_id=landing),
             error_message=said(error) if error else "",
             done_message="" if error else done,
             outcome=outcome,
@@ -195,7 +302,15 @@ def task_add(request: HttpRequest, project_id: int) -> HttpResponse:
         )
     except ValidationFailed as error:
         return _after_write(request, project_id, done="", error=error)
-    return _after_write(request, project_id, done="Task added and rescheduled.", outcome=outcome)
+    # The new task is the last of the grid: show its page.
+    added = Task.objects.filter(project_id=project_id).order_by("-pk").values_list("pk", flat=True)
+    return _after_write(
+        request,
+        project_id,
+        done="Task added and rescheduled.",
+        outcome=outcome,
+        landing=added.first(),
+    )
 
 
 @member_required
@@ -243,12 +358,14 @@ def settings_update(request: HttpRequest, project_id: int) -> HttpResponse:
         messages.error(request, "Enter dates as YYYY-MM-DD.")
         return _back(request, project_id)
     try:
-        services.schedule_settings_update(
+        outcome = services.schedule_settings_update(
             acting_user=steerco_user(request), project_id=project_id, changes=changes
         )
     except ValidationFailed as error:
         messages.error(request, said(error))
     else:
+        # The page this redirects to then need not run the engine again.
+        selectors.schedule_check_keep(outcome.project, selectors.check_of_outcome(outcome))
         messages.success(request, "Schedule settings saved and the schedule recomputed.")
     return _back(request, project_id)
 
@@ -256,13 +373,17 @@ def settings_update(request: HttpRequest, project_id: int) -> HttpResponse:
 @member_required
 @require_POST
 def baseline_capture(request: HttpRequest, project_id: int) -> HttpResponse:
+    user = steerco_user(request)
     try:
         number = int(request.POST.get("number", "0") or 0)
     except ValueError:
         number = -1
+    # Capturing reschedules first, from the same rows: a check kept before still holds after,
+    # and the dates are then up to date.
+    kept = selectors.schedule_check_kept(access_project_by_id(user, project_id))
     try:
         baseline = services.baseline_capture(
-            acting_user=steerco_user(request),
+            acting_user=user,
             project_id=project_id,
             number=number,
             name=request.POST.get("name", ""),
@@ -271,6 +392,8 @@ def baseline_capture(request: HttpRequest, project_id: int) -> HttpResponse:
     except ValidationFailed as error:
         messages.error(request, said(error))
     else:
+        if kept is not None and not kept.error:
+            selectors.schedule_check_keep(baseline.project, replace(kept, stale=False))
         messages.success(
             request,
             f"Baseline {baseline.number} captured ({baseline.tasks.count()} tasks).",

@@ -1,0 +1,171 @@
+"""Benchmark: the schedule page and one htmx grid edit of a large project, end to end.
+
+For each size the script seeds one project with the generator of
+``benchmarks/schedule_edit.py`` (same seed: summary tasks, FS/SS/FF links with lags, a calendar
+with holidays) into a temporary SQLite database, reschedules it once (not timed), then times
+full requests through the Django test client (middleware, view, selector, templates):
+
+- ``page``: ``GET /projects/<id>/schedule/`` as the project manager;
+- ``edit``: an htmx grid edit of one duration (``POST .../schedule/tasks/<id>/`` with the
+  ``HX-Request`` header, the way the grid posts a cell), answered with the schedule panel;
+- ``api_get`` / ``api_edit`` (table only): ``GET /api/v1/projects/<id>/schedule`` and
+  ``POST /api/v1/projects/<id>/schedule/tasks`` with one duration edit.
+
+Each figure is the median of ``--repeat`` requests after one warm-up request; queries are those
+of the median request. ``--wbs`` gives every task a WBS code first (the generator gives none).
+
+Run ``.venv/bin/python benchmarks/schedule_page.py [--json] [--sizes 1000,10000]``.
+With ``--json`` one line per size: ``{"tasks", "page_ms", "page_queries", "edit_ms",
+"edit_queries"}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+# The seeded project generator is shared with the service benchmark (this folder is on the
+# path when the script runs).
+from schedule_edit import DAY, SEED, seed, setup_django
+
+
+def timed(call: Callable[[], Any], repeat: int) -> tuple[float, int]:
+    """Median milliseconds and the queries of the median run, after one warm-up run."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    runs: list[tuple[float, int]] = []
+    for attempt in range(repeat + 1):
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            response = call()
+            elapsed = (time.perf_counter() - started) * 1000
+        assert response.status_code == 200, (response.status_code, response.content[:300])
+        if attempt:
+            runs.append((elapsed, len(queries)))
+    runs.sort()
+    return runs[len(runs) // 2]
+
+
+def measure(manager: Any, project: Any, task_ids: list[int], repeat: int) -> dict[str, Any]:
+    from django.test import Client
+    from django.urls import reverse
+
+    from steerco.accounts.tokens import api_token_create
+    from steerco.projects.models import Task
+
+    # "localhost" is in the default ALLOWED_HOSTS; the test client's "testserver" is not.
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(manager)
+    _, key = api_token_create(acting_user=manager, name="bench")
+    api = Client(HTTP_HOST="localhost", HTTP_AUTHORIZATION=f"Bearer {key}")
+    rng = random.Random(SEED)
+    page_url = reverse("schedule:page", args=[project.pk])
+
+    def page() -> Any:
+        return client.get(page_url)
+
+    # Every edit changes a duration (an edit to the same value writes less).
+    durations = dict(Task.objects.filter(pk__in=task_ids).values_list("pk", "duration_minutes"))
+
+    def changed_duration() -> tuple[int, int]:
+        task_id = rng.choice(task_ids)
+        days = rng.choice([d for d in (1, 2, 4, 6, 9) if d * DAY != durations[task_id]])
+        durations[task_id] = days * DAY
+        return task_id, days
+
+    def edit() -> Any:
+        task_id, days = changed_duration()
+        return client.post(
+            reverse("schedule:task_edit", args=[project.pk, task_id]),
+            {"duration_days": str(days), "changed": "duration_days"},
+            HTTP_HX_REQUEST="true",
+            HTTP_HX_TRIGGER_NAME="duration_days",
+        )
+
+    def api_get() -> Any:
+        return api.get(f"/api/v1/projects/{project.pk}/schedule")
+
+    def api_edit() -> Any:
+        task_id, days = changed_duration()
+        body = {"tasks": [{"task_id": task_id, "duration_minutes": days * DAY}]}
+        return api.post(
+            f"/api/v1/projects/{project.pk}/schedule/tasks",
+            json.dumps(body),
+            content_type="application/json",
+        )
+
+    page_ms, page_queries = timed(page, repeat)
+    edit_ms, edit_queries = timed(edit, repeat)
+    api_get_ms, api_get_queries = timed(api_get, repeat)
+    api_edit_ms, api_edit_queries = timed(api_edit, repeat)
+    return {
+        "page_ms": page_ms,
+        "page_queries": page_queries,
+        "edit_ms": edit_ms,
+        "edit_queries": edit_queries,
+        "api_get_ms": api_get_ms,
+        "api_get_queries": api_get_queries,
+        "api_edit_ms": api_edit_ms,
+        "api_edit_queries": api_edit_queries,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--json", action="store_true", help="one JSON line per size")
+    parser.add_argument("--sizes", default="1000,10000", help="numbers of tasks, comma-separated")
+    parser.add_argument("--repeat", type=int, default=5, help="timed requests per measure")
+    parser.add_argument("--wbs", action="store_true", help="give every task a WBS code")
+    args = parser.parse_args()
+    sizes = [int(text) for text in args.sizes.split(",") if text.strip()]
+
+    data_dir = Path(tempfile.mkdtemp(prefix="steerco-schedule-page-"))
+    try:
+        setup_django(data_dir)
+        from steerco.projects import schedule_services
+        from steerco.projects.models import Task
+
+        if not args.json:
+            print(
+                f"{'tasks':>7} {'page ms':>9} {'queries':>8} {'edit ms':>9} {'queries':>8} "
+                f"{'API get ms':>11} {'queries':>8} {'API edit ms':>12} {'queries':>8}"
+            )
+        for index, size in enumerate(sizes):
+            manager, project, task_ids = seed(size, index)
+            if args.wbs:
+                Task.objects.filter(project=project).update(wbs="1")
+            schedule_services.project_reschedule(acting_user=manager, project_id=project.pk)
+            figures = measure(manager, project, task_ids, args.repeat)
+            if args.json:
+                line = {
+                    "tasks": size,
+                    "page_ms": round(figures["page_ms"], 1),
+                    "page_queries": figures["page_queries"],
+                    "edit_ms": round(figures["edit_ms"], 1),
+                    "edit_queries": figures["edit_queries"],
+                }
+                print(json.dumps(line), flush=True)
+            else:
+                print(
+                    f"{size:>7,} {figures['page_ms']:>9.1f} {figures['page_queries']:>8} "
+                    f"{figures['edit_ms']:>9.1f} {figures['edit_queries']:>8} "
+                    f"{figures['api_get_ms']:>11.1f} {figures['api_get_queries']:>8} "
+                    f"{figures['api_edit_ms']:>12.1f} {figures['api_edit_queries']:>8}",
+                    flush=True,
+                )
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
