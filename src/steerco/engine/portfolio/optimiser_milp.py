@@ -188,6 +188,27 @@ def configure(highs: Any, *, time_limit: float, threads: int, seed: int = 0) -> 
     highs.setOptionValue("primal_feasibility_tolerance", 1e-7)
 
 
+def add_rows(highs: Any, rows: list[tuple[np.ndarray, float]]) -> None:
+    """Append rows ``sum of x[columns] <= limit`` to the model in ``highs``."""
+    import highspy
+
+    if not rows:
+        return
+    sizes = np.array([columns.shape[0] for columns, _ in rows], dtype=np.int64)
+    starts = np.zeros(len(rows), dtype=np.int32)
+    np.cumsum(sizes[:-1], out=starts[1:])
+    index = np.concatenate([columns for columns, _ in rows]).astype(np.int32)
+    highs.addRows(
+        len(rows),
+        np.full(len(rows), -highspy.kHighsInf),
+        np.array([limit for _, limit in rows], dtype=np.float64),
+        index.shape[0],
+        starts,
+        index,
+        np.ones(index.shape[0]),
+    )
+
+
 def run_highs(highs: Any) -> None:
     """``highs.run()``, tolerant of the per-thread task scheduler.
 
@@ -317,6 +338,7 @@ class LpOutcome:
     row_duals: FloatArray
     seconds: float
     reduced_costs: FloatArray = field(default_factory=lambda: np.zeros(0))
+    solver: Any = None
 
 
 def solve_relaxation(
@@ -325,8 +347,13 @@ def solve_relaxation(
     row_hi: FloatArray | None = None,
     threads: int = 1,
     time_limit: float = 60.0,
+    keep_solver: bool = False,
 ) -> LpOutcome:
-    """Solve the LP relaxation of the whole model."""
+    """Solve the LP relaxation of the whole model.
+
+    With ``keep_solver`` the HiGHS instance comes back in ``solver``, solved,
+    for cuts to be added to it.
+    """
     highs = new_highs()
     configure(highs, time_limit=time_limit, threads=threads)
     scale = objective_scale(model)
@@ -343,7 +370,15 @@ def solve_relaxation(
     row_duals = np.asarray(solution.row_dual, dtype=np.float64)[:m] * scale
     objective = float(highs.getInfo().objective_function_value) * scale
     reduced_costs = np.asarray(solution.col_dual, dtype=np.float64) * scale
-    return LpOutcome(status, objective, column_values, row_duals, seconds, reduced_costs)
+    return LpOutcome(
+        status,
+        objective,
+        column_values,
+        row_duals,
+        seconds,
+        reduced_costs,
+        highs if keep_solver else None,
+    )
 
 
 def column_rents(model: CompiledPortfolio, row_duals: FloatArray) -> FloatArray:
