@@ -256,6 +256,9 @@ def _minutes(seconds: int | None) -> int:
 
 
 def _money(value: float | None) -> Decimal:
+    # Unlike typed amounts (refused past cents, see core.validation), these are costs
+    # Microsoft Project computed from rates and work, fractions of a cent included; it
+    # shows them to the cent, and so does Steerco.
     if value is None or value < 0:
         return Decimal("0.00")
     return quantize_money(Decimal(str(value)))

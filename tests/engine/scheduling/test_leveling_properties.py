@@ -165,6 +165,48 @@ def test_restarted_genetic_search_respects_capacity_and_links(case, rule, seed):
     assert makespan == max((by_id[t.id] + t.duration for t in case.tasks), default=0)
 
 
+@FAST
+@given(problems(), st.integers(0, 1000), st.integers(0, 1000))
+def test_peak_crossover_keeps_a_stretch_of_the_first_parent(case, first_seed, second_seed):
+    from steerco.engine.scheduling import _leveling_kernels as kernels
+
+    network = build_network(case)
+    first = run_heuristic(
+        network, "delay_finish", time_limit=1.0, max_passes=3, seed=first_seed, target=-1
+    )
+    second = run_heuristic(
+        network, "delay_finish", time_limit=1.0, max_passes=3, seed=second_seed, target=-1
+    )
+    key = np.zeros(network.size)
+    kernels._peak_crossover(
+        key,
+        first.starts,
+        first.makespan,
+        second.starts,
+        second.makespan,
+        network.capacity,
+        network.duration,
+        network.use_ptr,
+        network.use_resource,
+        network.use_amount,
+    )
+    before, kept, after = key < 1, (key >= 1) & (key < 2), key >= 2
+    assert (before | kept | after).all()
+    # The kept tasks are those the first parent starts inside one window, in its order;
+    # the others follow the second parent's order, before or after the window.
+    if kept.any():
+        window = first.starts[kept]
+        assert (first.starts[before] < window.min()).all()
+        assert (first.starts[after] > window.max()).all()
+        assert np.array_equal(
+            np.argsort(key[kept], kind="stable"), np.argsort(window, kind="stable")
+        )
+    for group in (before, after):
+        assert np.array_equal(
+            np.argsort(key[group], kind="stable"), np.argsort(second.starts[group], kind="stable")
+        )
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems(max_tasks=7))
 def test_solver_is_never_worse_than_the_heuristic(case):

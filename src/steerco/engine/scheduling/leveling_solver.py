@@ -6,26 +6,28 @@ missing units); the links as minimum time lags between starts; the makespan as
 objective. What makes CP-SAT fast on it:
 
 * tight start windows: earliest start from the links, latest start from the
-  heuristic's makespan (the upper bound) minus the task's tail;
+  horizon (below) minus the task's tail;
 * a lower bound on the makespan from the critical path and from each resource's
   work against its capacity;
 * ``start + tail <= makespan`` for every task, so a task pushed late raises the
   bound at once instead of through a chain of links;
 * redundant no-overlap constraints on groups of tasks that pairwise cannot run
   together because their demands exceed a capacity;
-* the heuristic's schedule as the solution hint;
+* the best schedule so far as the solution hint;
 * no linear relaxation (``linearization_level=0``): on PSPLIB J30 the hard
   instances are proven with two to three times fewer conflicts without it.
 
-With two workers, the second one first runs the genetic search on the best
-schedule; when that stalls, it runs a second CP-SAT search for a schedule one
-period shorter than the best, whose infeasibility proves the best optimal (a
-destructive lower bound step). If that does not settle it within a second, the
-instance is a hard one and the thread turns to the upper bound: genetic searches
-restarted from new populations (measured on PSPLIB J90, one population stops
-improving after about 2,000 schedules, and a large neighbourhood search with
-CP-SAT did not improve on its schedules in the time), with a short proof attempt
-after each shorter schedule. Both sides share the best schedule and bound.
+CP-SAT always searches below the best schedule so far: its horizon is the best
+makespan minus one, so it either finds a shorter schedule or proves the best one
+optimal (a destructive lower bound step), and it starts again below any shorter
+schedule the other thread finds. With two workers, the other thread runs the
+genetic search on the best schedule, then genetic searches restarted from new
+populations (measured on PSPLIB J90, one population stops improving after about
+2,000 schedules, and a large neighbourhood search with CP-SAT did not improve on
+its schedules in the time). Measured on PSPLIB: a CP-SAT search whose horizon
+stayed at the heuristic's makespan never improved the best schedule of a hard J90
+instance, and the hard J30 proofs need several seconds of search below the best
+schedule, which that design gave them only a second of.
 
 Imported lazily: ``ortools`` loads only when the solver method runs.
 """
@@ -42,13 +44,9 @@ import numpy as np
 
 from steerco.engine.scheduling.leveling import Network
 
-# Seconds without improvement after which the genetic search beside CP-SAT gives
-# way to a second CP-SAT search.
+# Seconds without improvement after which the genetic search on the first
+# population gives way to restarted populations.
 STALL_SECONDS = 1.0
-# Seconds the second CP-SAT search gets to prove the best schedule optimal before
-# restarted genetic searches take over, and again after each shorter schedule.
-PROOF_SECONDS = 1.0
-REPROOF_SECONDS = 0.5
 # Schedules without a shorter one after which a genetic search starts again from a
 # new population (or half the population's age, when that is more).
 RESTART_PASSES = 1000
@@ -132,14 +130,19 @@ class _Incumbent:
         self.makespan = makespan
         self.bound = bound
         self.on_closed: list[Callable[[], None]] = []
+        # Called with the new makespan and the source of each shorter schedule.
+        self.on_better: list[Callable[[int, str], None]] = []
 
-    def offer(self, starts: np.ndarray, makespan: int) -> bool:
+    def offer(self, starts: np.ndarray, makespan: int, source: str = "") -> bool:
         with self.lock:
             better = makespan < self.makespan
             if better:
                 self.starts, self.makespan = starts, makespan
-        if better and self.closed:
-            self._notify()
+        if better:
+            for callback in list(self.on_better):
+                callback(makespan, source)
+            if self.closed:
+                self._notify()
         return better
 
     def raise_bound(self, bound: int) -> None:
@@ -165,14 +168,11 @@ def _second_worker(
     seed: int,
     deadline: float,
 ) -> None:
-    """The thread beside CP-SAT's main search.
+    """The thread beside the CP-SAT searches: genetic search on the best schedule.
 
-    First a genetic search from the incumbent (the kernels run without the GIL).
-    Once it stalls, a second CP-SAT search looks for a schedule shorter than the
-    incumbent for up to ``PROOF_SECONDS``, which on most instances proves it
-    optimal. On the hard rest the upper bound matters more: restarted genetic
-    searches improve the incumbent until the deadline, with a short proof attempt
-    after each shorter schedule they find.
+    First one population from the incumbent (the kernels run without the GIL), taking
+    in the shorter schedules CP-SAT finds; once it stalls, populations restarted from
+    new samples until the deadline (see :func:`_restarted_evolution`).
     """
     from steerco.engine.scheduling.leveling import Evolution
 
@@ -199,23 +199,12 @@ def _second_worker(
         chunk = max(1, min(256, int(0.02 / max(per_pass, 1e-6))))
         if evolution.makespan < known:
             starts, makespan = evolution.best()
-            incumbent.offer(starts, makespan)
+            incumbent.offer(starts, makespan, "genetic")
             known = makespan
             improved = time.perf_counter()
-
-    attempts = _search_shorter(
-        network, incumbent, stop, seed, min(deadline, time.perf_counter() + PROOF_SECONDS), 0
-    )
     if stop.is_set() or incumbent.closed:
         return
-
-    def prove_again() -> None:
-        nonlocal attempts
-        # A shorter schedule may be an optimal one that is quick to prove.
-        until = min(deadline, time.perf_counter() + REPROOF_SECONDS)
-        attempts = _search_shorter(network, incumbent, stop, seed, until, attempts)
-
-    _restarted_evolution(network, incumbent, stop, seed + 1, deadline, prove_again)
+    _restarted_evolution(network, incumbent, stop, seed + 1, deadline)
 
 
 def _restarted_evolution(
@@ -224,14 +213,13 @@ def _restarted_evolution(
     stop: threading.Event,
     seed: int,
     deadline: float,
-    on_better: Callable[[], None] | None = None,
 ) -> None:
     """Genetic searches from new populations, one after another, until ``deadline``.
 
     A population of ``RESTART_POPULATION`` is dropped once it has gone
     ``RESTART_PASSES`` schedules (or half its age) without a shorter one; each new
     population is sampled on the next priority rule. Shorter schedules go to the
-    incumbent, then ``on_better`` runs.
+    incumbent.
     """
     from steerco.engine.scheduling.leveling import Evolution
 
@@ -266,59 +254,99 @@ def _restarted_evolution(
                 best_pass = run_passes
             if 0 <= evolution.makespan < incumbent.makespan:
                 starts, makespan = evolution.best()
-                if incumbent.offer(starts, makespan) and on_better is not None:
-                    on_better()
+                incumbent.offer(starts, makespan, "genetic")
 
 
-def _search_shorter(
+def _search_below(
     network: Network,
     incumbent: _Incumbent,
     stop: threading.Event,
+    *,
+    workers: int,
     seed: int,
-    until: float,
-    attempts: int,
-) -> int:
-    """Look for a schedule one period shorter than the incumbent, again and again.
+    deadline: float,
+) -> str:
+    """CP-SAT searches for a schedule shorter than the incumbent, until it is proven.
 
-    Each search either improves the incumbent or, when there is none, proves it
-    optimal (a destructive lower bound step). Stops at ``until`` or at the first
-    search that ends undecided; returns the number of searches run so far.
+    Each search has the incumbent's makespan minus one as its horizon, so that every
+    task's window is as tight as the best schedule allows, and minimises the makespan
+    within it: it either finds shorter schedules (offered to the incumbent as it
+    goes), proves the shortest it found optimal, or, finding none, proves the
+    incumbent optimal (a destructive lower bound step). When the genetic search finds
+    a schedule as short as the horizon, the search is stale: it stops and starts again
+    below the new incumbent. Returns the status of the last search.
     """
+    status_name = "UNKNOWN"
+    attempts = 0
+    while not stop.is_set() and not incumbent.closed:
+        if deadline - time.perf_counter() < 0.01:
+            break
+        status_name, stale = _search_once(
+            network, incumbent, stop, workers=workers, seed=seed + attempts, deadline=deadline
+        )
+        attempts += 1
+        if not stale:
+            break
+    return status_name
+
+
+def _search_once(
+    network: Network,
+    incumbent: _Incumbent,
+    stop: threading.Event,
+    *,
+    workers: int,
+    seed: int,
+    deadline: float,
+) -> tuple[str, bool]:
+    """One search of :func:`_search_below`: its status, and whether it went stale."""
     from ortools.sat.python import cp_model
 
-    while not stop.is_set() and not incumbent.closed:
-        remaining = until - time.perf_counter()
-        if remaining < 0.05:
-            break
-        target = incumbent.makespan - 1
-        model, starts_vars = build_model(
-            network, "delay_finish", incumbent.starts, target, min(incumbent.bound, target)
-        )
-        solver = cp_model.CpSolver()
-        solver.parameters.num_workers = 1
-        solver.parameters.max_time_in_seconds = remaining
-        solver.parameters.random_seed = seed + 7 + attempts
-        # No linear relaxation, as in the main search (see there); the seed and the
-        # tighter horizon make this search a different one.
-        solver.parameters.linearization_level = 0
-        attempts += 1
-        incumbent.on_closed.append(solver.stop_search)
-        stopper = stop_when_set(stop, solver)
-        try:
-            status = solver.solve(model)
-        finally:
-            stopper.set()
-            incumbent.on_closed.remove(solver.stop_search)
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            values = np.array([solver.value(start) for start in starts_vars], dtype=np.int64)
-            incumbent.offer(values, int((values + network.duration).max(initial=0)))
-            if status == cp_model.OPTIMAL:
-                incumbent.raise_bound(round(solver.objective_value))
-        elif status == cp_model.INFEASIBLE:
-            incumbent.raise_bound(target + 1)
-        else:
-            break
-    return attempts
+    target = incumbent.makespan - 1
+    model, starts_vars = build_model(
+        network, "delay_finish", incumbent.starts, target, min(incumbent.bound, target)
+    )
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = workers
+    solver.parameters.max_time_in_seconds = max(deadline - time.perf_counter(), 0.01)
+    solver.parameters.random_seed = seed
+    # Measured on PSPLIB J30: without the linear relaxation CP-SAT proves the hard
+    # instances with two to three times fewer conflicts, each of them cheaper.
+    solver.parameters.linearization_level = 0
+    stale = threading.Event()
+
+    def on_better(makespan: int, source: str) -> None:
+        if source != "cp-sat" and makespan <= target:
+            stale.set()
+            solver.stop_search()
+
+    def on_bound(bound: float) -> None:
+        incumbent.raise_bound(int(np.ceil(bound - 1e-6)))
+
+    class _Collect(cp_model.CpSolverSolutionCallback):
+        def on_solution_callback(self) -> None:
+            values = np.array([self.value(start) for start in starts_vars], dtype=np.int64)
+            incumbent.offer(values, int((values + network.duration).max(initial=0)), "cp-sat")
+
+    solver.best_bound_callback = on_bound
+    incumbent.on_better.append(on_better)
+    incumbent.on_closed.append(solver.stop_search)
+    stopper = stop_when_set(stop, solver)
+    try:
+        status = solver.solve(model, _Collect())
+    finally:
+        stopper.set()
+        incumbent.on_better.remove(on_better)
+        incumbent.on_closed.remove(solver.stop_search)
+    if status == cp_model.OPTIMAL:
+        incumbent.raise_bound(round(solver.objective_value))
+    elif status == cp_model.INFEASIBLE:
+        incumbent.raise_bound(target + 1)
+    else:
+        # Within the horizon nothing is shorter than the search's bound, and beyond it
+        # nothing is shorter than the horizon: the bound holds for every schedule.
+        incumbent.raise_bound(min(int(np.ceil(solver.best_objective_bound - 1e-6)), target + 1))
+    return solver.status_name(status), stale.is_set()
 
 
 def stop_when_set(stop: threading.Event, solver: Any) -> threading.Event:
@@ -350,11 +378,11 @@ def solve(
     """Run CP-SAT from the heuristic's schedule ``hint``.
 
     In ``delay_finish`` mode, minimise the makespan below ``hint_makespan``; the
-    outcome's ``lower_bound`` is the bound CP-SAT proved. With two or more
-    ``workers``, CP-SAT runs ``workers - 1`` of them and the last one runs
-    :func:`_second_worker` (genetic search, then a second CP-SAT search below the
-    best makespan); the searches share their schedules and bounds and all stop as
-    soon as the bound meets the best makespan.
+    outcome's ``lower_bound`` is the bound CP-SAT proved. CP-SAT runs on
+    ``workers - 1`` threads (at least one), always below the best schedule so far
+    (:func:`_search_below`); with two or more ``workers`` the last thread runs the
+    genetic search (:func:`_second_worker`). They share schedules and bounds and all
+    stop as soon as the bound meets the best makespan.
 
     In ``within_slack`` mode, find a schedule within capacity that keeps every task
     before its late start, with the least total delay; ``starts`` is ``None`` if
@@ -362,73 +390,50 @@ def solve(
     """
     from ortools.sat.python import cp_model
 
-    if mode == "delay_finish" and lower_bound >= hint_makespan:
-        return SolverOutcome(hint.copy(), hint_makespan, hint_makespan, "OPTIMAL")
     began = time.perf_counter()
-    model, starts = build_model(network, mode, hint, hint_makespan, lower_bound)
-
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = int(workers if mode != "delay_finish" else max(1, workers - 1))
-    solver.parameters.random_seed = int(seed)
-    # Measured on PSPLIB J30: without the linear relaxation CP-SAT proves the hard
-    # instances with two to three times fewer conflicts, each of them cheaper.
-    solver.parameters.linearization_level = 0
-    if hint_overloaded:
-        solver.parameters.repair_hint = True
-    incumbent = _Incumbent(hint.copy(), hint_makespan, lower_bound)
-    stop = threading.Event()
-    helper: threading.Thread | None = None
-    callback: cp_model.CpSolverSolutionCallback | None = None
+    deadline = began + time_limit
     if mode == "delay_finish":
-
-        def on_bound(bound: float) -> None:
-            incumbent.raise_bound(int(np.ceil(bound - 1e-6)))
-            if incumbent.closed:
-                solver.stop_search()
-
-        solver.best_bound_callback = on_bound
-
-        class _Collect(cp_model.CpSolverSolutionCallback):
-            def on_solution_callback(self) -> None:
-                values = np.array([self.value(start) for start in starts], dtype=np.int64)
-                incumbent.offer(values, int((values + network.duration).max(initial=0)))
-
-        callback = _Collect()
-        incumbent.on_closed.append(solver.stop_search)
+        if lower_bound >= hint_makespan:
+            return SolverOutcome(hint.copy(), hint_makespan, hint_makespan, "OPTIMAL")
+        incumbent = _Incumbent(hint.copy(), hint_makespan, lower_bound)
+        stop = threading.Event()
+        helper: threading.Thread | None = None
         if workers >= 2:
             helper = threading.Thread(
                 target=_second_worker,
-                args=(network, incumbent, stop, seed, began + time_limit),
+                args=(network, incumbent, stop, seed, deadline),
                 daemon=True,
             )
             helper.start()
-    remaining = time_limit - (time.perf_counter() - began)
-    solver.parameters.max_time_in_seconds = max(remaining, 0.01)
-    try:
-        status = solver.solve(model, callback)
-    finally:
-        stop.set()
-        if helper is not None:
-            helper.join()
+        try:
+            name = _search_below(
+                network, incumbent, stop, workers=max(1, workers - 1), seed=seed, deadline=deadline
+            )
+        finally:
+            stop.set()
+            if helper is not None:
+                helper.join()
+        if incumbent.closed:
+            name = "OPTIMAL"
+        bound = min(incumbent.bound, incumbent.makespan)
+        if incumbent.makespan < hint_makespan:
+            return SolverOutcome(incumbent.starts, incumbent.makespan, bound, name)
+        return SolverOutcome(None, hint_makespan, bound, name)
+
+    model, starts = build_model(network, mode, hint, hint_makespan, lower_bound)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = int(workers)
+    solver.parameters.random_seed = int(seed)
+    solver.parameters.linearization_level = 0
+    if hint_overloaded:
+        solver.parameters.repair_hint = True
+    solver.parameters.max_time_in_seconds = max(deadline - time.perf_counter(), 0.01)
+    status = solver.solve(model)
     name = solver.status_name(status)
-    if mode != "delay_finish":
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            values = np.array([solver.value(start) for start in starts], dtype=np.int64)
-            return SolverOutcome(values, network.critical_path, network.critical_path, name)
-        return SolverOutcome(None, network.critical_path, network.critical_path, name)
-    bound = lower_bound
-    if status == cp_model.OPTIMAL:
-        bound = round(solver.objective_value)
-    elif status == cp_model.INFEASIBLE:
-        bound = hint_makespan  # nothing shorter than the hint exists
-    elif status == cp_model.FEASIBLE or status == cp_model.UNKNOWN:
-        bound = max(bound, int(np.ceil(solver.best_objective_bound - 1e-6)))
-    bound = max(bound, incumbent.bound)
-    if incumbent.makespan < hint_makespan:
-        return SolverOutcome(
-            incumbent.starts, incumbent.makespan, min(bound, incumbent.makespan), name
-        )
-    return SolverOutcome(None, hint_makespan, min(bound, hint_makespan), name)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        values = np.array([solver.value(start) for start in starts], dtype=np.int64)
+        return SolverOutcome(values, network.critical_path, network.critical_path, name)
+    return SolverOutcome(None, network.critical_path, network.critical_path, name)
 
 
 def build_model(
