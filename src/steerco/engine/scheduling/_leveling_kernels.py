@@ -1142,9 +1142,9 @@ def genetic_search(
     """Steady-state genetic algorithm on start-time keys, in place on ``population``.
 
     A schedule is its own chromosome: the serial scheme rebuilds a child from keys
-    mixed from two parents' relative starts (biased towards the better parent, as
-    in the random-key genetic algorithm of Goncalves, Resende & Mendes 2011), or
-    from one parent's starts plus noise; every child is double-justified. A child
+    made of two parents' schedules (peak crossover, or two-point crossover of their
+    activity lists), or from one parent's starts plus noise (the mutation); every
+    child is double-justified. Parents are picked by binary tournaments. A child
     replaces the worst member when it is shorter, or as short but different.
     Rows with a negative makespan are first filled by biased random sampling on
     ``init_key``. Returns the number of passes run.
