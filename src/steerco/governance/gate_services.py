@@ -211,25 +211,53 @@ def gate_review_request(*, acting_user: User, project_id: int, gate_id: int) -> 
         after=snapshot(review),
         summary=f"Requested gate {gate.code} {gate.name} for {project.code}",
     )
-    notification_send(
+    _announce(
+        acting_user,
+        review,
         recipients=_deciders(gate, project.organisation_id),
-        actor=acting_user,
         kind=NotificationKind.GATE_REVIEW_REQUESTED,
         title=f"Gate {gate.code} requested for {project.code}",
         body=f"{acting_user} asks to pass {gate.name}.",
-        url=_review_url(review),
+        verb="requested gate",
+        event=events.GATE_REVIEW_REQUESTED,
+    )
+    return review
+
+
+def _announce(
+    acting_user: User,
+    review: GateReview,
+    *,
+    recipients: Iterable[User | None],
+    kind: NotificationKind,
+    title: str,
+    body: str,
+    verb: str,
+    event: str,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Tell the people concerned about a gate event and record it in the activity feed
+    (which fires the event's webhooks), with the same link and gate code in both."""
+    url = _review_url(review)
+    project = review.project
+    notification_send(
+        recipients=recipients,
+        actor=acting_user,
+        kind=kind,
+        title=title,
+        body=body,
+        url=url,
         organisation_id=project.organisation_id,
     )
     activity_record(
         actor=acting_user,
-        verb="requested gate",
+        verb=verb,
         target=review,
-        label=f"{gate.code} {gate.name}",
+        label=f"{review.gate.code} {review.gate.name}",
         project=project,
-        data={"gate": gate.code, "url": _review_url(review)},
-        event=events.GATE_REVIEW_REQUESTED,
+        data={"gate": review.gate.code, **(data or {}), "url": url},
+        event=event,
     )
-    return review
 
 
 def _open_review(acting_user: User, review_id: int) -> GateReview:
@@ -397,29 +425,20 @@ def gate_review_decide(
     if decision != GateReview.Status.REJECTED:
         _move_project(acting_user, review)
     verdict = review.get_status_display().lower()
-    notification_send(
+    _announce(
+        acting_user,
+        review,
         recipients=[review.requested_by, project.manager, project.sponsor],
-        actor=acting_user,
         kind=NotificationKind.GATE_REVIEW_DECIDED,
         title=f"Gate {review.gate.code} of {project.code} {verdict}",
         body=review.comments or review.conditions,
-        url=_review_url(review),
-        organisation_id=project.organisation_id,
-    )
-    activity_record(
-        actor=acting_user,
         verb=f"{verdict} gate",
-        target=review,
-        label=f"{review.gate.code} {review.gate.name}",
-        project=project,
+        event=events.GATE_REVIEW_DECIDED,
         data={
-            "gate": review.gate.code,
             "decision": review.status,
             "conditions": review.conditions,
             "conditions_due": review.conditions_due.isoformat() if review.conditions_due else None,
-            "url": _review_url(review),
         },
-        event=events.GATE_REVIEW_DECIDED,
     )
     return review
 
@@ -444,27 +463,19 @@ def gate_review_withdraw(*, acting_user: User, review_id: int) -> GateReview:
     project = review.project
     # Whoever was asked to decide, and whoever a decision would have reached, learn that
     # there is nothing left to decide.
-    notification_send(
+    _announce(
+        acting_user,
+        review,
         recipients=[
             *_deciders(review.gate, project.organisation_id),
             review.requested_by,
             project.manager,
             project.sponsor,
         ],
-        actor=acting_user,
         kind=NotificationKind.GATE_REVIEW_WITHDRAWN,
         title=f"Gate {review.gate.code} of {project.code} withdrawn",
         body=f"{acting_user} withdrew the request to pass {review.gate.name}.",
-        url=_review_url(review),
-        organisation_id=project.organisation_id,
-    )
-    activity_record(
-        actor=acting_user,
         verb="withdrew gate",
-        target=review,
-        label=f"{review.gate.code} {review.gate.name}",
-        project=project,
-        data={"gate": review.gate.code, "url": _review_url(review)},
         event=events.GATE_REVIEW_WITHDRAWN,
     )
     return review
