@@ -67,6 +67,28 @@ def check_money_places(
     return False
 
 
+def check_decimal_in_range(
+    errors: ErrorSink,
+    field: str,
+    value: object,
+    *,
+    low: Decimal,
+    high: Decimal,
+    places: int,
+    message: str,
+) -> None:
+    """Check a number against its column: a finite number, in range (else ``message``),
+    then no finer than the places the column keeps. Whole numbers count as decimals."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = Decimal(value)
+    if not isinstance(value, Decimal) or not value.is_finite():
+        errors.add(field, "Enter a number.")
+    elif not low <= value <= high:
+        errors.add(field, message)
+    else:
+        check_money_places(errors, field, value, places=places)
+
+
 class FieldErrors:
     """Collects messages per field so that one response names every problem at once."""
 

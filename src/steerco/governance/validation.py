@@ -14,7 +14,7 @@ from typing import Any
 from django.db.models import Model
 
 from steerco.core.errors import ValidationFailed
-from steerco.core.validation import check_money_places
+from steerco.core.validation import check_decimal_in_range
 
 REQUIRED = "This field is required."
 NOT_FOUND = "Not found."
@@ -125,14 +125,7 @@ def check_decimal(
         if required:
             errors.add(field, REQUIRED)
         return
-    if is_int(value):
-        value = Decimal(value)  # type: ignore[arg-type]
-    if not isinstance(value, Decimal) or not value.is_finite():
-        errors.add(field, "Enter a number.")
-    elif not low <= value <= high:
-        errors.add(field, message)
-    else:
-        check_money_places(errors, field, value, places=places)
+    check_decimal_in_range(errors, field, value, low=low, high=high, places=places, message=message)
 
 
 def check_money(

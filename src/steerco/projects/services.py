@@ -35,7 +35,7 @@ from steerco.core.access import (
 from steerco.core.audit import audit_record, snapshot
 from steerco.core.errors import AccessDenied, Conflict, ValidationFailed
 from steerco.core.models import AuditEntry
-from steerco.core.validation import check_money_places
+from steerco.core.validation import check_decimal_in_range
 from steerco.portfolios.models import Portfolio, Program
 from steerco.projects.access import (
     access_business_case_by_id,
@@ -213,27 +213,6 @@ def _check_int(
         errors.add(field, message or f"Enter a whole number from {low} to {high}.")
 
 
-def _check_decimal(
-    errors: _Errors,
-    field: str,
-    value: object,
-    *,
-    low: Decimal,
-    high: Decimal,
-    places: int,
-    message: str,
-) -> None:
-    """Check a decimal against its column: range, then the places the column keeps."""
-    if _is_int(value):
-        value = Decimal(value)  # type: ignore[arg-type]
-    if not isinstance(value, Decimal) or not value.is_finite():
-        errors.add(field, "Enter a number.")
-    elif not low <= value <= high:
-        errors.add(field, message)
-    else:
-        check_money_places(errors, field, value, places=places)
-
-
 def _check_choice(errors: _Errors, field: str, value: object, choices: Iterable[str]) -> bool:
     allowed = list(choices)
     if value is None or value == "":
@@ -363,7 +342,7 @@ def _project_errors(
         ):
             errors.add("currency", "Use a three-letter ISO 4217 code such as EUR, or leave empty.")
     if "discount_rate" in check and values.get("discount_rate") is not None:
-        _check_decimal(
+        check_decimal_in_range(
             errors,
             "discount_rate",
             values["discount_rate"],
@@ -629,7 +608,7 @@ def _business_case_errors(errors: _Errors, fields: Mapping[str, Any]) -> None:
         if name in fields:
             _check_text(errors, name, fields[name], max_length=None)
     if fields.get("discount_rate") is not None:
-        _check_decimal(
+        check_decimal_in_range(
             errors,
             "discount_rate",
             fields["discount_rate"],
@@ -683,7 +662,7 @@ def _line_errors(errors: _Errors, lines: Sequence[Mapping[str, Any]]) -> list[di
         if amount is None:
             errors.add(prefix + "amount", REQUIRED)
         else:
-            _check_decimal(
+            check_decimal_in_range(
                 errors,
                 prefix + "amount",
                 amount,
@@ -976,7 +955,7 @@ def _task_errors(
             errors, values, "actual_start", "actual_finish", "The finish is before the start."
         )
     if "percent_complete" in check:
-        _check_decimal(
+        check_decimal_in_range(
             errors,
             "percent_complete",
             values.get("percent_complete"),
@@ -986,7 +965,7 @@ def _task_errors(
             message="Use a percentage from 0 to 100.",
         )
     if "cost" in check:
-        _check_decimal(
+        check_decimal_in_range(
             errors,
             "cost",
             values.get("cost"),
@@ -1168,7 +1147,7 @@ def _link_errors(
     if "lag_minutes" in check:
         _check_int(errors, "lag_minutes", values.get("lag_minutes"), low=-(10**9), high=10**9)
     if "lag_percent" in check and values.get("lag_percent") is not None:
-        _check_decimal(
+        check_decimal_in_range(
             errors,
             "lag_percent",
             values["lag_percent"],
