@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import datetime
-import os
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -27,14 +25,10 @@ from steerco.projects.models import (
 from steerco.resources.models import Assignment
 from tests.factories import MilestoneFactory, PersonFactory, ProjectMemberFactory, RoleFactory
 from tests.projects.schedule_fixtures import DAY, at, build_schedule
+from tests.shared_data import SHARED_DATA as SHARED
 
 pytestmark = pytest.mark.django_db
 
-SHARED = Path(
-    os.environ.get(
-        "STEERCO_SHARED_DATA", Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
-    )
-)
 MSPDI = SHARED / "schedules" / "mspdi"
 LINKS_FILE = MSPDI / "generated__task-links__task-links-project2013-mspdi.xml"
 HOLIDAYS_FILE = (

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-SHARED_DATA = Path(
-    os.environ.get(
-        "STEERCO_SHARED_DATA",
-        Path(__file__).resolve().parents[3] / ".." / "shared" / "data",
-    )
-)
+from tests.shared_data import SHARED_DATA
+
 MSPDI_DIR = SHARED_DATA / "schedules" / "mspdi"
 
 

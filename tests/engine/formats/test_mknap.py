@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -12,12 +11,8 @@ from steerco.cli import main
 from steerco.engine.errors import InputError
 from steerco.engine.formats.mknap import knapsack_portfolio, parse_mknap, read_mknap
 from steerco.engine.portfolio.optimiser import check_plan, optimise
+from tests.shared_data import SHARED_DATA as SHARED
 
-SHARED = Path(
-    os.environ.get(
-        "STEERCO_SHARED_DATA", Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
-    )
-)
 MKNAP1 = SHARED / "portfolio" / "orlib-mknap1" / "mknap1.txt"
 MKNAPCB1 = SHARED / "portfolio" / "orlib-mknapcb" / "mknapcb1.txt"
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -18,12 +17,8 @@ from steerco.engine.formats.psplib import (
     to_leveling_problem,
     write_sm,
 )
+from tests.shared_data import SHARED_DATA
 
-SHARED_DATA = Path(
-    os.environ.get(
-        "STEERCO_SHARED_DATA", Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
-    )
-)
 J30 = SHARED_DATA / "psplib" / "j30"
 
 

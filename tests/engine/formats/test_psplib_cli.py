@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
 from steerco.cli import main
 from steerco.engine.formats.psplib import read_sm
+from tests.shared_data import SHARED_DATA
 
-SHARED_DATA = Path(
-    os.environ.get(
-        "STEERCO_SHARED_DATA", Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
-    )
-)
 PSPLIB = SHARED_DATA / "psplib"
 
 

@@ -1090,6 +1090,10 @@ def warm_up(method: str = "solver") -> None:
     level(problem, max_passes=50)
     if method == "solver":
         level(problem, method="solver", time_limit=1.0, workers=2)
+        from steerco.engine.scheduling.branch_and_bound import prove
+
+        # The solver's branch and bound only runs on hard problems: compile it here.
+        prove(network, upper=network.critical_path + 10, node_limit=100)
 
 
 def heuristic_budget(tasks: int, time_limit: float) -> float:
