@@ -35,6 +35,7 @@ from numba import njit
 EXHAUSTED = 0  # every node explored: no schedule is shorter than the best makespan
 BUDGET_SPENT = 1  # stopped after the node budget; call again to go on
 TOO_WIDE = 2  # a node branches too widely for the fixed buffers: the search gives up
+TABLE_FULL = 3  # the table may not hold the next node's children: grow it and go on
 
 # Slots of the ``progress`` vector shared between calls.
 STACK_TOP = 0
@@ -47,6 +48,11 @@ DEPTH = 4  # depth of the last node expanded
 # delaying alternatives are found among all their subsets.
 MAX_RUNNING = 16
 MAX_CHILDREN = 4096
+# A stored cutset keeps the finishes of at most this many running tasks (a partial
+# schedule with more is not stored: the rule only loses a little pruning).
+MAX_STORED_RUNNING = 12
+# The most recent entries of a cutset compared with a new partial schedule.
+MAX_SCANNED = 32
 _FAR = np.int64(1) << np.int64(40)
 
 
@@ -66,6 +72,15 @@ def predecessor_masks(n: int, pred_ptr: np.ndarray, pred_task: np.ndarray) -> np
 
 
 @njit(cache=True, nogil=True)
+def running_count(tasks: np.int64) -> int:
+    count = 0
+    while tasks:
+        tasks &= tasks - np.int64(1)
+        count += 1
+    return count
+
+
+@njit(cache=True, nogil=True)
 def _slot(keys: np.ndarray, key: np.int64) -> int:
     """Slot of ``key`` in the open-addressing table ``keys`` (-1 marks a free slot)."""
     mask = keys.size - 1
@@ -73,6 +88,18 @@ def _slot(keys: np.ndarray, key: np.int64) -> int:
     while keys[slot] != -1 and keys[slot] != key:
         slot = (slot + 1) & mask
     return slot
+
+
+@njit(cache=True, nogil=True)
+def rehash(
+    keys: np.ndarray, heads: np.ndarray, new_keys: np.ndarray, new_heads: np.ndarray
+) -> None:
+    """Move every cutset of a table to a larger one (the chains stay as they are)."""
+    for slot in range(keys.size):
+        if keys[slot] != -1:
+            moved = _slot(new_keys, keys[slot])
+            new_keys[moved] = keys[slot]
+            new_heads[moved] = heads[slot]
 
 
 @njit(cache=True, nogil=True)
@@ -85,24 +112,32 @@ def _dominated(
     duration: np.ndarray,
     entry_time: np.ndarray,
     entry_next: np.ndarray,
+    entry_running: np.ndarray,
     entry_finish: np.ndarray,
     on_path: np.ndarray,
 ) -> bool:
-    """Whether a stored partial schedule with the same cutset dominates this one."""
+    """Whether a stored partial schedule with the same cutset dominates this one.
+
+    An entry keeps the finishes of its running tasks in task order
+    (``entry_finish[entry, k]`` for the k-th task of ``entry_running[entry]``).
+    """
     n = duration.size
     entry = heads[slot]
-    while entry >= 0:
+    scanned = 0
+    while entry >= 0 and scanned < MAX_SCANNED:
+        scanned += 1
         if entry_time[entry] <= at and not on_path[entry]:
             dominates = True
+            kept = 0
             for task in range(n):
-                finish = entry_finish[entry, task]
-                if finish > 0:
+                if entry_running[entry] & _bit(task):
                     limit = at
                     if running & _bit(task):
                         limit = max(limit, start[task] + duration[task])
-                    if finish > limit:
+                    if entry_finish[entry, kept] > limit:
                         dominates = False
                         break
+                    kept += 1
             if dominates:
                 return True
         entry = entry_next[entry]
@@ -186,15 +221,18 @@ def expand(
     keys: np.ndarray,
     entry_time: np.ndarray,
     entry_next: np.ndarray,
+    entry_running: np.ndarray,
     entry_finish: np.ndarray,
     progress: np.ndarray,
     best_start: np.ndarray,
     budget: int,
+    may_grow: bool,
 ) -> int:
     """Expand up to ``budget`` nodes of the search; returns one of the statuses above.
 
     ``before[task]`` is the mask of the task's predecessors (:func:`predecessor_masks`),
-    ``tail[task]`` its duration plus the longest path after it. A schedule
+    ``tail[task]`` its duration plus the longest path after it. With ``may_grow``
+    the search stops (``TABLE_FULL``) before the table may overflow. A schedule
     shorter than ``progress[UPPER]`` is written to ``best_start`` and lowers it.
     """
     n = duration.size
@@ -203,6 +241,7 @@ def expand(
     members = np.empty(64, dtype=np.int64)
     used = np.zeros(resources, dtype=np.int64)
     rest = np.zeros(resources, dtype=np.int64)
+    work = np.zeros(resources, dtype=np.int64)
     start = np.empty(n, dtype=np.int64)
     fits = np.zeros(1 << MAX_RUNNING, dtype=np.bool_)
     removed = np.zeros(1 << MAX_RUNNING, dtype=np.int64)
@@ -219,6 +258,9 @@ def expand(
         if expanded >= budget:
             progress[STACK_TOP] = top
             return BUDGET_SPENT
+        if may_grow and progress[ENTRIES] + MAX_CHILDREN > entry_time.size:
+            progress[STACK_TOP] = top
+            return TABLE_FULL
         top -= 1
         upper = progress[UPPER]
         if stack_bound[top] >= upper:
@@ -300,38 +342,56 @@ def expand(
             choices = 1
             alternatives[0] = 0
 
+        # What every child shares: the started tasks, and the work left at ``at`` if
+        # they all go on (tasks not started count whole).
+        count = 0
+        for task in range(n):
+            if started & _bit(task):
+                members[count] = task
+                count += 1
+        for r in range(resources):
+            work[r] = 0
+        for task in range(n):
+            if done & _bit(task):
+                continue
+            remaining = duration[task]
+            if running & _bit(task):
+                remaining = start[task] + duration[task] - at
+            for r in range(resources):
+                work[r] += remaining * demand[task, r]
+
         children = 0
         for choice in range(choices):
             kept = started & ~alternatives[choice]
             following = _FAR
-            for task in range(n):
+            for index in range(count):
+                task = members[index]
                 if kept & _bit(task):
                     following = min(following, start[task] + duration[task])
+            # Lower bound: the critical path from each started task (a task not
+            # started has a started predecessor, or is one of the delayed), and each
+            # resource's remaining work against its capacity.
+            bound = following
             next_done = done
             next_running = np.int64(0)
-            for task in range(n):
+            for r in range(resources):
+                rest[r] = work[r]
+            for index in range(count):
+                task = members[index]
                 if kept & _bit(task):
                     if start[task] + duration[task] == following:
                         next_done |= _bit(task)
                     else:
                         next_running |= _bit(task)
-            # Lower bound: critical path from each unfinished task, and each
-            # resource's remaining work against its capacity.
-            bound = following
-            for r in range(resources):
-                rest[r] = 0
-            for task in range(n):
-                if next_done & _bit(task):
-                    continue
-                if next_running & _bit(task):
                     bound = max(bound, start[task] + tail[task])
-                    remaining = start[task] + duration[task] - following
+                    for r in range(resources):
+                        rest[r] -= (following - at) * demand[task, r]
                 else:
-                    remaining = duration[task]
-                    if (next_done & before[task]) == before[task]:
-                        bound = max(bound, following + tail[task])
-                for r in range(resources):
-                    rest[r] += remaining * demand[task, r]
+                    bound = max(bound, following + tail[task])
+                    if running & _bit(task):
+                        # Delayed after it started: its work done so far is lost.
+                        for r in range(resources):
+                            rest[r] += (at - start[task]) * demand[task, r]
             for r in range(resources):
                 if capacity[r] > 0:
                     bound = max(bound, following + (rest[r] + capacity[r] - 1) // capacity[r])
@@ -348,6 +408,7 @@ def expand(
                 duration,
                 entry_time,
                 entry_next,
+                entry_running,
                 entry_finish,
                 on_path,
             ):
@@ -355,13 +416,15 @@ def expand(
             child_entry[children] = -1
             entry = progress[ENTRIES]
             # A full table only weakens the dominance rule; the search stays exact.
-            if entry < entry_time.size:
+            if entry < entry_time.size and running_count(next_running) <= MAX_STORED_RUNNING:
                 keys[slot] = cutset
                 entry_time[entry] = following
+                entry_running[entry] = next_running
+                kept = 0
                 for task in range(n):
-                    entry_finish[entry, task] = (
-                        start[task] + duration[task] if next_running & _bit(task) else 0
-                    )
+                    if next_running & _bit(task):
+                        entry_finish[entry, kept] = start[task] + duration[task]
+                        kept += 1
                 entry_next[entry] = heads[slot]
                 heads[slot] = entry
                 progress[ENTRIES] = entry + 1

@@ -10,11 +10,16 @@ small projects.
 
 Why beside CP-SAT: on PSPLIB J30 the three instances CP-SAT took longest to prove
 (j3013_2, j3029_3 and j3029_6: 9 to 19 s of single-thread search below the optimum,
-whatever the parameters) are proven by this search in 0.2 to 3 s once it knows the
+whatever the parameters) are proven by this search in 0.1 to 1.3 s once it knows the
 optimal makespan, because the cutset rule discards the many partial schedules that
-only differ in the order of work already done. On larger networks the number of
-cutsets explodes and CP-SAT's learning wins, hence the 62-task limit (one 64-bit
-mask per task set).
+only differ in the order of work already done. It fails where CP-SAT's learning wins
+(j3013_1: not proven in 5 million nodes, which CP-SAT proves in 2 s), and on larger
+networks the number of cutsets explodes, hence the 62-task limit (one 64-bit mask
+per task set) and running both side by side.
+
+Measured on PSPLIB J30 with the optimum as the bound to beat,
+every instance but j3013_1 is proven, the slowest (j3013_5) in 537,000 nodes and
+2.2 s; all 480 with a search from a loose bound find the optimum.
 
 The search runs in budgets of nodes so that a caller can stop it, lower its upper
 bound when another search finds a shorter schedule, and read the proof when it ends.
@@ -28,9 +33,14 @@ from steerco.engine.scheduling import _branch_and_bound_kernels as kernels
 from steerco.engine.scheduling.leveling import Network
 
 MAX_TASKS = 62
-# Stored cutsets: a full table only weakens the dominance rule. 2**24 finish times
-# (64 MiB at 32-bit) bound the memory of one search whatever the network's size.
-_FINISH_TIMES = 1 << 24
+# Stored cutsets: a full table only weakens the dominance rule. About 96 MiB bound
+# one search's table whatever the network's size: an entry takes its time, chain
+# link, running tasks and their finishes, and up to two hash slots (a slot per
+# distinct cutset; there are far fewer cutsets than entries).
+_TABLE_BYTES = 96 << 20
+_ENTRY_BYTES = 8 + 8 + 8 + 4 * kernels.MAX_STORED_RUNNING + 1 + 2 * 16
+_MAX_ENTRIES = _TABLE_BYTES // _ENTRY_BYTES
+_FIRST_ENTRIES = 1 << 14
 _STACK = 20_000
 
 
@@ -85,6 +95,15 @@ class BranchAndBound:
     :meth:`best` gives the shortest schedule the search itself found, if any.
     """
 
+    # The table of stored partial schedules (see :meth:`_allocate_table`).
+    _heads: np.ndarray
+    _keys: np.ndarray
+    _on_path: np.ndarray
+    _entry_time: np.ndarray
+    _entry_next: np.ndarray
+    _entry_running: np.ndarray
+    _entry_finish: np.ndarray
+
     def __init__(self, network: Network, upper: int) -> None:
         if not applies(network):
             raise ValueError("the branch and bound needs a classic RCPSP network")
@@ -100,26 +119,45 @@ class BranchAndBound:
         self._stack_time = np.zeros(_STACK, dtype=np.int64)
         self._stack_done = np.zeros(_STACK, dtype=np.int64)
         self._stack_running = np.zeros(_STACK, dtype=np.int64)
-        self._stack_start = np.full((_STACK, n), -1, dtype=np.int64)
+        # Rows are written when a node is pushed; only the root's is read unwritten.
+        self._stack_start = np.empty((_STACK, n), dtype=np.int64)
+        self._stack_start[0] = -1
         self._stack_bound = np.zeros(_STACK, dtype=np.int64)
         self._stack_depth = np.zeros(_STACK, dtype=np.int64)
         self._stack_entry = np.full(_STACK, -1, dtype=np.int64)
-        entries = _FINISH_TIMES // n
-        slots = 1 << int(2 * entries - 1).bit_length()
         self._path = np.full(n + 2, -1, dtype=np.int64)
-        self._on_path = np.zeros(entries, dtype=np.bool_)
-        self._heads = np.full(slots, -1, dtype=np.int64)
-        self._keys = np.full(slots, -1, dtype=np.int64)
-        self._entry_time = np.zeros(entries, dtype=np.int64)
-        self._entry_next = np.full(entries, -1, dtype=np.int64)
-        self._entry_finish = np.zeros((entries, n), dtype=np.int32)
-        # The root: nothing started at time 0.
+        # The table starts small (most searches end within a few thousand nodes) and
+        # grows between budgets up to _TABLE_BYTES.
         self._progress = np.zeros(5, dtype=np.int64)
+        self._allocate_table(_FIRST_ENTRIES)
+        # The root: nothing started at time 0.
         self._progress[kernels.STACK_TOP] = 1
         self._progress[kernels.UPPER] = upper
         self._best = np.full(n, -1, dtype=np.int64)
         self._found_makespan = -1
         self._status = kernels.BUDGET_SPENT
+
+    def _allocate_table(self, entries: int) -> None:
+        """A table of ``entries`` entries holding the ones stored so far."""
+        stored = int(self._progress[kernels.ENTRIES])
+        slots = 1 << int(2 * entries - 1).bit_length()
+        heads = np.full(slots, -1, dtype=np.int64)
+        keys = np.full(slots, -1, dtype=np.int64)
+        on_path = np.zeros(entries, dtype=np.bool_)
+        entry_time = np.zeros(entries, dtype=np.int64)
+        entry_next = np.full(entries, -1, dtype=np.int64)
+        entry_running = np.zeros(entries, dtype=np.int64)
+        entry_finish = np.zeros((entries, kernels.MAX_STORED_RUNNING), dtype=np.int32)
+        if stored:
+            on_path[:stored] = self._on_path[:stored]
+            entry_time[:stored] = self._entry_time[:stored]
+            entry_next[:stored] = self._entry_next[:stored]
+            entry_running[:stored] = self._entry_running[:stored]
+            entry_finish[:stored] = self._entry_finish[:stored]
+            kernels.rehash(self._keys, self._heads, keys, heads)
+        self._heads, self._keys, self._on_path = heads, keys, on_path
+        self._entry_time, self._entry_next = entry_time, entry_next
+        self._entry_running, self._entry_finish = entry_running, entry_finish
 
     @property
     def upper(self) -> int:
@@ -151,30 +189,39 @@ class BranchAndBound:
         if self._status != kernels.BUDGET_SPENT:
             return False
         before = self.upper
-        self._status = kernels.expand(
-            self._duration,
-            self._demand,
-            self._capacity,
-            self._before,
-            self._tail,
-            self._stack_time,
-            self._stack_done,
-            self._stack_running,
-            self._stack_start,
-            self._stack_bound,
-            self._stack_depth,
-            self._stack_entry,
-            self._path,
-            self._on_path,
-            self._heads,
-            self._keys,
-            self._entry_time,
-            self._entry_next,
-            self._entry_finish,
-            self._progress,
-            self._best,
-            int(budget),
-        )
+        target = self.nodes + budget
+        while True:
+            may_grow = self._entry_time.size < _MAX_ENTRIES
+            self._status = kernels.expand(
+                self._duration,
+                self._demand,
+                self._capacity,
+                self._before,
+                self._tail,
+                self._stack_time,
+                self._stack_done,
+                self._stack_running,
+                self._stack_start,
+                self._stack_bound,
+                self._stack_depth,
+                self._stack_entry,
+                self._path,
+                self._on_path,
+                self._heads,
+                self._keys,
+                self._entry_time,
+                self._entry_next,
+                self._entry_running,
+                self._entry_finish,
+                self._progress,
+                self._best,
+                max(0, target - self.nodes),
+                may_grow,
+            )
+            if self._status != kernels.TABLE_FULL:
+                break
+            self._allocate_table(min(4 * self._entry_time.size, _MAX_ENTRIES))
+            self._status = kernels.BUDGET_SPENT
         if self.upper < before:
             self._found_makespan = self.upper
         return self._status == kernels.BUDGET_SPENT
