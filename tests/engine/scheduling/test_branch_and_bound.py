@@ -218,3 +218,19 @@ def test_solver_proves_a_hard_j30_instance_with_two_workers():
     result = level(problem, method="solver", time_limit=10, workers=2)
     assert result.makespan == 78
     assert result.optimal and result.lower_bound == 78
+
+
+def test_a_node_too_wide_to_branch_on_ends_the_search_unproven():
+    # Twenty independent tasks on one unit of capacity: the first decision time has
+    # twenty tasks on an overloaded resource, more than the subsets it enumerates.
+    problem = LevelingProblem(
+        tuple(LevelingTask(f"t{index}", 1, {"r": 1}) for index in range(20)),
+        (),
+        (LevelingResource("r", 1),),
+    )
+    network = build_network(problem)
+    search = prove(network, 100, node_limit=1_000)
+    assert not search.proven and search.best() is None
+    # The solver goes on without it and still returns the optimal schedule.
+    result = level(problem, method="solver", time_limit=2, workers=2)
+    assert result.makespan == 20
