@@ -20,16 +20,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import random
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
+
+from _django_setup import organisation_with_user, temporary_database
 
 SEED = 20261125
 ROLES = [
@@ -68,36 +66,19 @@ def add_months(month: dt.date, count: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def setup_django(data_dir: Path) -> None:
-    os.environ["STEERCO_DATA_DIR"] = str(data_dir)
-    os.environ.pop("DATABASE_URL", None)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "steerco.settings"
-    os.environ.setdefault("DEBUG", "0")
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.test.utils import setup_test_environment
-
-    setup_test_environment()  # the test client's host, and no real e-mail
-    call_command("migrate", verbosity=0)
-
-
 def seed(projects: int, people: int, index: int) -> Any:
     """One organisation with ``people`` people and a portfolio of ``projects`` projects."""
-    from steerco.accounts.models import Organisation, User
     from steerco.portfolios.models import Portfolio
     from steerco.projects.models import Project
     from steerco.resources.models import CapacityPeriod, Person, Role, RoleDemand
 
     rng = random.Random(SEED + projects)
-    organisation = Organisation.objects.create(code=f"BENCH{index}", name=f"Benchmark {projects}")
-    manager = User(
-        username=f"rm{index}", organisation=organisation, role="resource_manager", is_active=True
+    organisation, manager = organisation_with_user(
+        code=f"BENCH{index}",
+        name=f"Benchmark {projects}",
+        username=f"rm{index}",
+        role="resource_manager",
     )
-    manager.set_unusable_password()
-    manager.save()
     roles = Role.objects.bulk_create(
         Role(organisation=organisation, code=code, name=name, default_cost_rate=Decimal("90"))
         for code, name in ROLES
@@ -230,9 +211,8 @@ def main() -> int:
     args = parser.parse_args()
     sizes = [int(text) for text in args.sizes.split(",") if text.strip()]
 
-    data_dir = Path(tempfile.mkdtemp(prefix="steerco-capacity-"))
-    try:
-        setup_django(data_dir)
+    # The heatmap is asked for through the test client, which needs the test environment.
+    with temporary_database("steerco-capacity-", keep=args.keep, test_environment=True):
         if not args.json:
             print(
                 f"{'projects':>9} {'people':>7} {'demand rows':>12} {'seed s':>7} {'server ms':>10} {'queries':>8} {'hot spots':>9}"
@@ -261,11 +241,6 @@ def main() -> int:
                     f"{server_ms:>10.1f} {queries:>8} {hot_spots:>9}",
                     flush=True,
                 )
-    finally:
-        if args.keep:
-            print(f"database kept in {data_dir}", file=sys.stderr)
-        else:
-            shutil.rmtree(data_dir, ignore_errors=True)
     return 0
 
 

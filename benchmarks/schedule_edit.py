@@ -23,47 +23,30 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import random
-import shutil
 import statistics
 import sys
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
+
+from _django_setup import organisation_with_user, temporary_database
+
+# Re-exported: benchmarks/schedule_page.py imports it from here with the project generator.
+from _django_setup import setup_django as setup_django
 
 SEED = 20261126
 DAY = 480
 
 
-def setup_django(data_dir: Path) -> None:
-    os.environ["STEERCO_DATA_DIR"] = str(data_dir)
-    os.environ.pop("DATABASE_URL", None)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "steerco.settings"
-    os.environ.setdefault("DEBUG", "0")
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-
-
 def seed(size: int, index: int) -> tuple[Any, Any, list[int]]:
     """A project of ``size`` tasks; returns its manager, the project and its leaf task ids."""
-    from steerco.accounts.models import Organisation, User
     from steerco.portfolios.models import Portfolio
     from steerco.projects.models import Calendar, CalendarException, Project, Task, TaskLink
 
     rng = random.Random(SEED + size)
-    organisation = Organisation.objects.create(code=f"SCHED{index}", name=f"Schedule {size}")
-    manager = User(
-        username=f"pm{index}", organisation=organisation, role="project_manager", is_active=True
+    organisation, manager = organisation_with_user(
+        code=f"SCHED{index}", name=f"Schedule {size}", username=f"pm{index}", role="project_manager"
     )
-    manager.set_unusable_password()
-    manager.save()
     calendar = Calendar.objects.create(
         organisation=organisation, name="Bench", timezone="Europe/London"
     )
@@ -253,9 +236,7 @@ def main() -> int:
     args = parser.parse_args()
     sizes = [int(text) for text in args.sizes.split(",") if text.strip()]
 
-    data_dir = Path(tempfile.mkdtemp(prefix="steerco-schedule-edit-"))
-    try:
-        setup_django(data_dir)
+    with temporary_database("steerco-schedule-edit-", keep=args.keep):
         from steerco.projects import schedule_services
 
         if not args.json:
@@ -296,11 +277,6 @@ def main() -> int:
                     f"{critical_changed:>7,} {full_ms:>14.1f}",
                     flush=True,
                 )
-    finally:
-        if args.keep:
-            print(f"database kept in {data_dir}", file=sys.stderr)
-        else:
-            shutil.rmtree(data_dir, ignore_errors=True)
     return 0
 
 

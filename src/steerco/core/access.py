@@ -2,15 +2,22 @@
 
 Each app owns the helpers for its own objects (``steerco.projects.access``...);
 they build on these predicates so that the rule "who sees the whole
-organisation" is written once.
+organisation" is written once, and on the two shapes below (``organisation_rows``,
+``access_visible_by_id``) so that "another organisation's object is not found, even
+for an administrator" is too.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.db.models import Model, QuerySet
 
 from steerco.accounts.models import Role
-from steerco.core.errors import AccessDenied
+from steerco.core.errors import AccessDenied, NotFound
+
+ModelT = TypeVar("ModelT", bound=Model)
 
 # Roles that read everything in their organisation: they steer the whole portfolio.
 ORGANISATION_WIDE_READERS = frozenset(
@@ -63,3 +70,34 @@ def organisation_id_of(user: Any) -> int:
     if organisation_id is None:
         raise AccessDenied("This account belongs to no organisation.")
     return int(organisation_id)
+
+
+def organisation_rows(user: Any, rows: QuerySet[ModelT]) -> QuerySet[ModelT]:
+    """The ``rows`` of the user's organisation; none for anyone who is not an active member."""
+    if not is_active_member(user):
+        return rows.none()
+    return rows.filter(organisation_id=organisation_id_of(user))
+
+
+def access_visible_by_id(
+    user: Any,
+    visible: QuerySet[ModelT],
+    object_id: int,
+    *,
+    what: str,
+    require_editor: Callable[[Any], None],
+    for_edit: bool = False,
+) -> ModelT:
+    """The object ``object_id`` of ``visible``, if ``user`` may see it (and change it).
+
+    ``visible`` is what ``user`` may see; anything outside it raises :class:`NotFound`
+    ("No <what> <id>."). The scope is checked before the role, so that another
+    organisation's object is "not found" even for an administrator. With ``for_edit``,
+    ``require_editor(user)`` raises :class:`AccessDenied` for a user who may not change it.
+    """
+    found = visible.filter(pk=object_id).first()
+    if found is None:
+        raise NotFound(f"No {what} {object_id}.")
+    if for_edit:
+        require_editor(user)
+    return found

@@ -17,14 +17,16 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
 from steerco.accounts.models import Role, User
 from steerco.core.access import (
     ANY_PROJECT_EDITORS,
+    ModelT,
+    access_visible_by_id,
     has_role,
     is_active_member,
-    organisation_id_of,
+    organisation_rows,
 )
 from steerco.core.errors import AccessDenied, NotFound
 from steerco.governance.models import (
@@ -67,9 +69,7 @@ def can_edit_methodology(user: User) -> bool:
 
 
 def methodologies_visible_to(user: User) -> QuerySet[MethodologyTemplate]:
-    if not is_active_member(user):
-        return MethodologyTemplate.objects.none()
-    return MethodologyTemplate.objects.filter(organisation_id=organisation_id_of(user))
+    return organisation_rows(user, MethodologyTemplate.objects.all())
 
 
 def _require_template_editor(user: User) -> None:
@@ -77,115 +77,86 @@ def _require_template_editor(user: User) -> None:
         raise AccessDenied("Only the PMO may change methodology templates.")
 
 
+# How each part of a methodology template reaches its template, and what a user calls it.
+_TEMPLATE_PARTS: dict[type[Model], tuple[str, str]] = {
+    LifecycleStage: ("template", "lifecycle stage"),
+    Gate: ("template", "gate"),
+    GateChecklistItem: ("gate__template", "checklist item"),
+    ProjectTemplate: ("template", "project template"),
+    PhaseTemplate: ("project_template__template", "phase template"),
+    TaskTemplate: ("phase__project_template__template", "task template"),
+    GuidancePage: ("template", "guidance page"),
+}
+
+
+def _access_template_part(
+    user: User, parts: QuerySet[ModelT], part_id: int, *, for_edit: bool
+) -> ModelT:
+    """The part ``part_id`` of ``parts``, if its template is one ``user`` may see (and change)."""
+    template_path, what = _TEMPLATE_PARTS[parts.model]
+    visible = parts.filter(**{f"{template_path}__in": methodologies_visible_to(user)})
+    return access_visible_by_id(
+        user,
+        visible,
+        part_id,
+        what=what,
+        require_editor=_require_template_editor,
+        for_edit=for_edit,
+    )
+
+
 def access_methodology_by_id(
     user: User, template_id: int, *, for_edit: bool = False
 ) -> MethodologyTemplate:
-    template = methodologies_visible_to(user).filter(pk=template_id).first()
-    if template is None:
-        raise NotFound(f"No methodology template {template_id}.")
-    if for_edit:
-        _require_template_editor(user)
-    return template
+    return access_visible_by_id(
+        user,
+        methodologies_visible_to(user),
+        template_id,
+        what="methodology template",
+        require_editor=_require_template_editor,
+        for_edit=for_edit,
+    )
 
 
 def access_stage_by_id(user: User, stage_id: int, *, for_edit: bool = False) -> LifecycleStage:
-    stage = (
-        LifecycleStage.objects.select_related("template")
-        .filter(pk=stage_id, template__in=methodologies_visible_to(user))
-        .first()
-    )
-    if stage is None:
-        raise NotFound(f"No lifecycle stage {stage_id}.")
-    if for_edit:
-        _require_template_editor(user)
-    return stage
+    stages = LifecycleStage.objects.select_related("template")
+    return _access_template_part(user, stages, stage_id, for_edit=for_edit)
 
 
 def access_gate_by_id(user: User, gate_id: int, *, for_edit: bool = False) -> Gate:
-    gate = (
-        Gate.objects.select_related("template", "from_stage", "to_stage")
-        .filter(pk=gate_id, template__in=methodologies_visible_to(user))
-        .first()
-    )
-    if gate is None:
-        raise NotFound(f"No gate {gate_id}.")
-    if for_edit:
-        _require_template_editor(user)
-    return gate
+    gates = Gate.objects.select_related("template", "from_stage", "to_stage")
+    return _access_template_part(user, gates, gate_id, for_edit=for_edit)
 
 
 def access_checklist_item_by_id(
     user: User, item_id: int, *, for_edit: bool = False
 ) -> GateChecklistItem:
-    item = (
-        GateChecklistItem.objects.select_related("gate__template")
-        .filter(pk=item_id, gate__template__in=methodologies_visible_to(user))
-        .first()
-    )
-    if item is None:
-        raise NotFound(f"No checklist item {item_id}.")
-    if for_edit:
-        _require_template_editor(user)
-    return item
+    items = GateChecklistItem.objects.select_related("gate__template")
+    return _access_template_part(user, items, item_id, for_edit=for_edit)
 
 
 def access_project_template_by_id(
     user: User, project_template_id: int, *, for_edit: bool = False
 ) -> ProjectTemplate:
-    project_template = (
-        ProjectTemplate.objects.select_related("template")
-        .filter(pk=project_template_id, template__in=methodologies_visible_to(user))
-        .first()
-    )
-    if project_template is None:
-        raise NotFound(f"No project template {project_template_id}.")
-    if for_edit:
-        _require_template_editor(user)
-    return project_template
+    project_templates = ProjectTemplate.objects.select_related("template")
+    return _access_template_part(user, project_templates, project_template_id, for_edit=for_edit)
 
 
 def access_phase_by_id(user: User, phase_id: int, *, for_edit: bool = False) -> PhaseTemplate:
-    phase = (
-        PhaseTemplate.objects.select_related("project_template__template")
-        .filter(pk=phase_id, project_template__template__in=methodologies_visible_to(user))
-        .first()
-    )
-    if phase is None:
-        raise NotFound(f"No phase template {phase_id}.")
-    if for_edit:
-        _require_template_editor(user)
-    return phase
+    phases = PhaseTemplate.objects.select_related("project_template__template")
+    return _access_template_part(user, phases, phase_id, for_edit=for_edit)
 
 
 def access_task_template_by_id(
     user: User, task_template_id: int, *, for_edit: bool = False
 ) -> TaskTemplate:
-    task_template = (
-        TaskTemplate.objects.select_related("phase__project_template__template")
-        .filter(
-            pk=task_template_id,
-            phase__project_template__template__in=methodologies_visible_to(user),
-        )
-        .first()
-    )
-    if task_template is None:
-        raise NotFound(f"No task template {task_template_id}.")
-    if for_edit:
-        _require_template_editor(user)
-    return task_template
+    task_templates = TaskTemplate.objects.select_related("phase__project_template__template")
+    return _access_template_part(user, task_templates, task_template_id, for_edit=for_edit)
 
 
 def access_guidance_by_id(user: User, page_id: int, *, for_edit: bool = False) -> GuidancePage:
-    page = (
-        GuidancePage.objects.select_related("template", "stage")
-        .filter(pk=page_id, template__in=methodologies_visible_to(user))
-        .first()
-    )
-    if page is None:
-        raise NotFound(f"No guidance page {page_id}.")
-    if for_edit:
-        _require_template_editor(user)
-    return page
+    pages = GuidancePage.objects.select_related("template", "stage")
+    return _access_template_part(user, pages, page_id, for_edit=for_edit)
 
 
 # Project-level records
@@ -369,9 +340,7 @@ def can_edit_pir(user: User, review: PostImplementationReview) -> bool:
 
 
 def lessons_visible_to(user: User) -> QuerySet[LessonLearned]:
-    if not is_active_member(user):
-        return LessonLearned.objects.none()
-    return LessonLearned.objects.filter(organisation_id=organisation_id_of(user))
+    return organisation_rows(user, LessonLearned.objects.all())
 
 
 def access_lesson_by_id(user: User, lesson_id: int, *, for_edit: bool = False) -> LessonLearned:

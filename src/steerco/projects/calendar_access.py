@@ -11,8 +11,8 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from steerco.accounts.models import Role, User
-from steerco.core.access import has_role, is_active_member, organisation_id_of
-from steerco.core.errors import AccessDenied, NotFound
+from steerco.core.access import access_visible_by_id, has_role, organisation_rows
+from steerco.core.errors import AccessDenied
 from steerco.projects.models import Calendar, CalendarException
 
 CALENDAR_EDITORS = frozenset({Role.ADMINISTRATOR, Role.PMO_ANALYST})
@@ -20,9 +20,7 @@ EDITORS_ONLY = "Only administrators and PMO analysts may change calendars."
 
 
 def calendars_visible_to(user: User) -> QuerySet[Calendar]:
-    if not is_active_member(user):
-        return Calendar.objects.none()
-    return Calendar.objects.filter(organisation_id=organisation_id_of(user))
+    return organisation_rows(user, Calendar.objects.all())
 
 
 def can_edit_calendars(user: User) -> bool:
@@ -36,25 +34,28 @@ def require_calendar_editor(user: User) -> None:
 
 def access_calendar_by_id(user: User, calendar_id: int, *, for_edit: bool = False) -> Calendar:
     """The calendar, if ``user`` may see it (and change it, with ``for_edit``)."""
-    calendar = calendars_visible_to(user).filter(pk=calendar_id).first()
-    if calendar is None:
-        raise NotFound(f"No calendar {calendar_id}.")
-    if for_edit:
-        require_calendar_editor(user)
-    return calendar
+    return access_visible_by_id(
+        user,
+        calendars_visible_to(user),
+        calendar_id,
+        what="calendar",
+        require_editor=require_calendar_editor,
+        for_edit=for_edit,
+    )
 
 
 def access_calendar_exception_by_id(
     user: User, exception_id: int, *, for_edit: bool = False
 ) -> CalendarException:
     """The exception (with its calendar), if ``user`` may see it (and change it)."""
-    exception = (
-        CalendarException.objects.select_related("calendar")
-        .filter(pk=exception_id, calendar__in=calendars_visible_to(user))
-        .first()
+    exceptions = CalendarException.objects.select_related("calendar").filter(
+        calendar__in=calendars_visible_to(user)
     )
-    if exception is None:
-        raise NotFound(f"No calendar exception {exception_id}.")
-    if for_edit:
-        require_calendar_editor(user)
-    return exception
+    return access_visible_by_id(
+        user,
+        exceptions,
+        exception_id,
+        what="calendar exception",
+        require_editor=require_calendar_editor,
+        for_edit=for_edit,
+    )
