@@ -11,12 +11,24 @@ full requests through the Django test client (middleware, view, selector, templa
 - ``api_get`` / ``api_edit`` (table only): ``GET /api/v1/projects/<id>/schedule`` and
   ``POST /api/v1/projects/<id>/schedule/tasks`` with one duration edit.
 
+Then it gives every leaf task a cost, captures a baseline, records progress and actual cost on
+a third of the tasks and sets a status date (after the measures above, which do not change),
+and times the two exports of the whole schedule (a second table):
+
+- ``gantt_svg``: ``GET /projects/<id>/schedule/gantt.svg``, the Gantt chart of every task, the
+  engine check of the schedule kept from the requests before (as after opening the page);
+- ``gantt_svg_cold``: the same when the check is not kept (the first download after the
+  schedule changed in another server process: the engine runs once);
+- ``earned_value``: ``GET /projects/<id>/schedule/earned-value/``, the earned value card.
+
 Each figure is the median of ``--repeat`` requests after one warm-up request; queries are those
 of the median request. ``--wbs`` gives every task a WBS code first (the generator gives none).
 
 Run ``.venv/bin/python benchmarks/schedule_page.py [--json] [--sizes 1000,10000]``.
 With ``--json`` one line per size: ``{"tasks", "page_ms", "page_queries", "edit_ms",
-"edit_queries"}``.
+"edit_queries"}``, each followed by one line per export case with the same keys and the case's
+name: ``{"tasks", "case", "page_ms", "page_queries", "edit_ms", "edit_queries"}``, where
+``page_*`` is the export's request and ``edit_*`` are ``null``.
 """
 
 from __future__ import annotations
@@ -119,6 +131,54 @@ def measure(manager: Any, project: Any, task_ids: list[int], repeat: int) -> dic
     }
 
 
+def prepare_earned_value(manager: Any, project: Any, task_ids: list[int]) -> None:
+    """Costs, a baseline, progress and actual cost on a third of the tasks, a status date."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from steerco.projects import schedule_services
+    from steerco.projects.models import Project, Task
+
+    rng = random.Random(SEED)
+    costs = {task_id: Decimal(rng.choice([500, 1200, 4000, 9000])) for task_id in task_ids}
+    tasks = list(Task.objects.filter(pk__in=task_ids))
+    for task in tasks:
+        task.cost = costs[task.pk]
+    Task.objects.bulk_update(tasks, ["cost"], batch_size=2000)
+    schedule_services.baseline_capture(acting_user=manager, project_id=project.pk)
+    started = set(sorted(task_ids)[: len(task_ids) // 3])
+    for task in tasks:
+        if task.pk in started:
+            task.percent_complete = Decimal(rng.choice([10, 25, 50, 100]))
+            task.actual_cost = (costs[task.pk] * Decimal("1.1")).quantize(Decimal("0.01"))
+    Task.objects.bulk_update(tasks, ["percent_complete", "actual_cost"], batch_size=2000)
+    Project.objects.filter(pk=project.pk).update(
+        schedule_status_date=dt.datetime(2026, 6, 1, 17, tzinfo=dt.UTC)
+    )
+
+
+def measure_exports(manager: Any, project: Any, repeat: int) -> dict[str, tuple[float, int]]:
+    from django.test import Client
+    from django.urls import reverse
+
+    from steerco.projects import schedule_selectors
+
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(manager)
+    gantt_url = reverse("schedule:gantt", args=[project.pk])
+    earned_value_url = reverse("schedule:earned_value", args=[project.pk])
+
+    def gantt_cold() -> Any:
+        schedule_selectors.forget_checks(project.pk)
+        return client.get(gantt_url)
+
+    return {
+        "gantt_svg": timed(lambda: client.get(gantt_url), repeat),
+        "gantt_svg_cold": timed(gantt_cold, repeat),
+        "earned_value": timed(lambda: client.get(earned_value_url), repeat),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--json", action="store_true", help="one JSON line per size")
@@ -139,6 +199,7 @@ def main() -> int:
                 f"{'tasks':>7} {'page ms':>9} {'queries':>8} {'edit ms':>9} {'queries':>8} "
                 f"{'API get ms':>11} {'queries':>8} {'API edit ms':>12} {'queries':>8}"
             )
+        exports: list[tuple[int, str, float, int]] = []
         for index, size in enumerate(sizes):
             manager, project, task_ids = seed(size, index)
             if args.wbs:
@@ -162,6 +223,25 @@ def main() -> int:
                     f"{figures['api_edit_ms']:>12.1f} {figures['api_edit_queries']:>8}",
                     flush=True,
                 )
+            prepare_earned_value(manager, project, task_ids)
+            for case, (milliseconds, queries) in measure_exports(
+                manager, project, args.repeat
+            ).items():
+                exports.append((size, case, milliseconds, queries))
+                if args.json:
+                    line = {
+                        "tasks": size,
+                        "case": case,
+                        "page_ms": round(milliseconds, 1),
+                        "page_queries": queries,
+                        "edit_ms": None,
+                        "edit_queries": None,
+                    }
+                    print(json.dumps(line), flush=True)
+        if not args.json:
+            print(f"\n{'tasks':>7} {'export':<16} {'ms':>9} {'queries':>8}")
+            for size, case, milliseconds, queries in exports:
+                print(f"{size:>7,} {case:<16} {milliseconds:>9.1f} {queries:>8}", flush=True)
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
     return 0

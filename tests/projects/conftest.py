@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 
 from steerco.accounts.models import Role
+from steerco.projects import schedule_cache
+from steerco.projects import schedule_selectors as selectors
 from steerco.projects.models import Project
 from tests.factories import PortfolioFactory, ProjectFactory, UserFactory
 
@@ -43,3 +45,16 @@ def project(make_project: Any) -> Project:
 @pytest.fixture
 def second_manager(org: Any) -> Any:
     return UserFactory(organisation=org.organisation, role=Role.PROJECT_MANAGER)
+
+
+@pytest.fixture
+def no_kept_schedules() -> Any:
+    """Forget the networks and checks kept per process, before and after the test.
+
+    Both are keyed by project id: another test's project may have had the same id.
+    """
+    schedule_cache.forget()
+    selectors.forget_checks()
+    yield
+    schedule_cache.forget()
+    selectors.forget_checks()

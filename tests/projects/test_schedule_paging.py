@@ -15,7 +15,6 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from steerco.projects import schedule_cache
 from steerco.projects import schedule_selectors as selectors
 from steerco.projects import schedule_services as services
 from steerco.projects.models import Task, TaskLink
@@ -23,21 +22,11 @@ from tests.factories import ProjectMemberFactory
 from tests.fixtures_people import PASSWORD
 from tests.projects.schedule_fixtures import build_schedule
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_kept_schedules")]
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 DAY = 480
 ROW_UID = re.compile(r'data-testid="task-row" data-uid="(\d+)"')
-
-
-@pytest.fixture(autouse=True)
-def _no_kept_schedules():
-    # Both are per process: another test's project may have had the same id.
-    schedule_cache.forget()
-    selectors.forget_checks()
-    yield
-    schedule_cache.forget()
-    selectors.forget_checks()
 
 
 def logged_in(user) -> Client:

@@ -1421,18 +1421,43 @@ class EarnedValueBuild:
     status: dt.datetime
 
 
+@dataclass(frozen=True, slots=True)
+class EarnedValueTasks:
+    """The leaf tasks earned value measures (those with a dated row in the compared baseline),
+    in task order, as arrays: moments in UTC microseconds since the epoch (exact, whatever the
+    database), money and work as floats."""
+
+    baseline_start: np.ndarray  # int64
+    baseline_finish: np.ndarray  # int64
+    baseline_cost: np.ndarray
+    baseline_work_minutes: np.ndarray
+    percent_complete: np.ndarray
+    actual_cost: np.ndarray
+    actual_work_minutes: np.ndarray
+
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+MICROSECOND = dt.timedelta(microseconds=1)
+
+
+def epoch_microseconds(moment: dt.datetime) -> int:
+    """An aware datetime as UTC microseconds since the epoch."""
+    return (moment - EPOCH) // MICROSECOND
+
+
 def earned_value_input(graph: ScheduleGraph, status: dt.datetime) -> EarnedValueBuild | None:
     """Earned value of the project's leaf tasks against the compared baseline, by week.
 
     A task's baseline cost (or, when the baseline holds no cost at all, its work in hours) is
     planned evenly over its baseline dates; EV is that budget times % complete; AC is the
-    task's actual cost (or actual work). The project's planned value curve is the sum of the
-    tasks' (summed here with NumPy: a 300-task plan over two years is 30,000 cells).
+    task's actual cost (or actual work). See :func:`earned_value_of_tasks`.
     """
     if graph.baseline is None or not graph.baseline_rows:
         return None
     summaries = {task.parent_id for task in graph.tasks if task.parent_id is not None}
-    rows = []
+    rows: list[tuple[Task, BaselineTask]] = []
+    starts: list[int] = []
+    finishes: list[int] = []
     for task in graph.tasks:
         baseline_row = graph.baseline_rows.get(task.uid)
         if baseline_row is None or task.pk in summaries:
@@ -1440,18 +1465,45 @@ def earned_value_input(graph: ScheduleGraph, status: dt.datetime) -> EarnedValue
         if baseline_row.start is None or baseline_row.finish is None:
             continue
         rows.append((task, baseline_row))
-    if not rows:
-        return None
-    in_money = any(row.cost > 0 for _, row in rows)
-    start = min(row.start for _, row in rows if row.start is not None)
-    finish = max(row.finish for _, row in rows if row.finish is not None)
-    periods = max(1, math.ceil((finish - start) / WEEK))
-    week = WEEK.total_seconds()
-    budgets = np.array(
-        [float(row.cost) if in_money else row.work_minutes / 60 for _, row in rows], float
+        starts.append(epoch_microseconds(baseline_row.start))
+        finishes.append(epoch_microseconds(baseline_row.finish))
+    count = len(rows)
+    tasks = EarnedValueTasks(
+        baseline_start=np.array(starts, np.int64),
+        baseline_finish=np.array(finishes, np.int64),
+        baseline_cost=np.fromiter((float(row.cost) for _, row in rows), float, count),
+        baseline_work_minutes=np.fromiter((row.work_minutes for _, row in rows), float, count),
+        percent_complete=np.fromiter(
+            (float(task.percent_complete) for task, _ in rows), float, count
+        ),
+        actual_cost=np.fromiter((float(task.actual_cost) for task, _ in rows), float, count),
+        actual_work_minutes=np.fromiter(
+            (task.actual_work_minutes for task, _ in rows), float, count
+        ),
     )
-    begins = np.array([(row.start - start).total_seconds() for _, row in rows if row.start])
-    ends = np.array([(row.finish - start).total_seconds() for _, row in rows if row.finish])
+    return earned_value_of_tasks(tasks, status)
+
+
+def earned_value_of_tasks(tasks: EarnedValueTasks, status: dt.datetime) -> EarnedValueBuild | None:
+    """Earned value of leaf tasks (see :func:`earned_value_input`), ``None`` without any.
+
+    The project's planned value curve is the sum of the tasks' (summed with NumPy: a 300-task
+    plan over two years is 30,000 cells). EV and AC are summed in task order with Python's
+    ``sum``, as they always were, so that the figures do not move in their last digits.
+    """
+    if tasks.baseline_start.size == 0:
+        return None
+    in_money = bool((tasks.baseline_cost > 0).any())
+    first = int(tasks.baseline_start.min())
+    last = int(tasks.baseline_finish.max())
+    week_microseconds = WEEK // MICROSECOND
+    periods = max(1, math.ceil((last - first) / week_microseconds))
+    week = WEEK.total_seconds()
+    budgets = tasks.baseline_cost if in_money else tasks.baseline_work_minutes / 60
+    # Differences of whole microseconds are exact in float64; dividing them by 1e6 rounds as
+    # ``timedelta.total_seconds()`` does.
+    begins = (tasks.baseline_start - first) / 1_000_000
+    ends = (tasks.baseline_finish - first) / 1_000_000
     marks = week * np.arange(1, periods + 1, dtype=float)
     lengths = ends - begins
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -1461,13 +1513,9 @@ def earned_value_input(graph: ScheduleGraph, status: dt.datetime) -> EarnedValue
             (marks[None, :] >= ends[:, None]).astype(float),
         )
     cumulative = (budgets[:, None] * shares).sum(axis=0)
-    earned = sum(
-        budget * float(task.percent_complete) / 100
-        for budget, (task, _) in zip(budgets.tolist(), rows, strict=True)
-    )
-    actual = sum(
-        float(task.actual_cost) if in_money else task.actual_work_minutes / 60 for task, _ in rows
-    )
+    earned = sum((budgets * tasks.percent_complete / 100).tolist())
+    actual = sum((tasks.actual_cost if in_money else tasks.actual_work_minutes / 60).tolist())
+    start = EPOCH + dt.timedelta(microseconds=first)
     status_input = evm.EarnedValueInput(
         planned_value=evm.PlannedValueCurve.from_cumulative(cumulative.tolist()),
         earned_value=earned,

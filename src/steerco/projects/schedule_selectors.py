@@ -23,9 +23,12 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
-from django.db.models import Count, F, Max, Min, Q
+import numpy as np
+from django.db import connection
+from django.db.models import CharField, Count, F, Max, Min, Q
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from steerco.accounts.models import User
@@ -789,37 +792,115 @@ def earned_value_of(user: User, project_id: int) -> tuple[Project, EarnedValuePa
     return earned_value_of_project(access_project_by_id(user, project_id))
 
 
+NO_BASELINE_NOTE = "Capture a baseline to measure earned value against it."
+
+
 def earned_value_of_project(project: Project) -> tuple[Project, EarnedValuePanel | None, str]:
     """Earned value reads every task, but only the fields it needs (and the compared
-    baseline's rows)."""
-    graph = ScheduleGraph(
-        project=project, tasks=[], links=[], calendars={}, default_calendar_id=None
-    )
-    graph.baselines = list(Baseline.objects.filter(project=project).order_by("number"))
-    graph.baseline = graph.baselines[0] if graph.baselines else None
-    if graph.baseline is not None:
-        graph.tasks = list(
-            Task.objects.filter(project=project)
-            .order_by("sort_order", "uid", "pk")
-            .only("uid", "parent_id", "percent_complete", "actual_cost", "actual_work_minutes")
-        )
-        graph.baseline_rows = {
-            row.task_uid: row
-            for row in BaselineTask.objects.filter(baseline=graph.baseline).only(
-                "task_uid", "start", "finish", "cost", "work_minutes"
-            )
-        }
-    panel, note = _earned_value(graph, project.schedule_status_date or timezone.now())
+    baseline's rows), as plain values: three queries whatever the size of the project."""
+    status = project.schedule_status_date or timezone.now()
+    baseline = Baseline.objects.filter(project=project).order_by("number").first()
+    if baseline is None:
+        return project, None, NO_BASELINE_NOTE
+    try:
+        build = engine_io.earned_value_of_tasks(_earned_value_tasks(project, baseline), status)
+    except InputError as failure:
+        return project, None, f"Earned value cannot be computed: {failure}"
+    panel, note = _earned_value_panel(baseline, build, status)
     return project, panel, note
+
+
+def _moment_column(column: str) -> Any:
+    """A datetime column to read with :func:`_microseconds`: on SQLite the text it holds,
+    parsed in one vectorised step (Django's conversion of each value would cost more than
+    the whole computation)."""
+    if connection.vendor == "sqlite":
+        return Cast(column, output_field=CharField())
+    return F(column)
+
+
+def _microseconds(values: Sequence[Any]) -> list[int | None]:
+    """Values of :func:`_moment_column` as UTC microseconds since the epoch."""
+    if connection.vendor != "sqlite":
+        return [None if value is None else engine_io.epoch_microseconds(value) for value in values]
+    # SQLite holds naive UTC text ("2026-01-05 08:00:00[.ffffff]").
+    parsed = np.array(["NaT" if value is None else value for value in values], "datetime64[us]")
+    ticks: list[int] = parsed.astype(np.int64).tolist()
+    missing: list[bool] = np.isnat(parsed).tolist()
+    return [None if gap else tick for tick, gap in zip(ticks, missing, strict=True)]
+
+
+def _number_column(column: str) -> Any:
+    """A decimal column to read as a float: on SQLite the text of the number it holds, which
+    ``float()`` reads as it reads Django's ``Decimal`` of it (a two-place amount has fewer than
+    the 15 significant digits SQLite keeps), without a ``Decimal`` made and quantized per value.
+    """
+    if connection.vendor == "sqlite":
+        return Cast(column, output_field=CharField())
+    return F(column)
+
+
+def _earned_value_tasks(project: Project, baseline: Baseline) -> engine_io.EarnedValueTasks:
+    """The same leaf tasks and figures as :func:`engine_io.earned_value_input` reads from a
+    loaded graph, in the same order, from two queries of plain values."""
+    tasks = list(
+        Task.objects.filter(project=project)
+        .order_by("sort_order", "uid", "pk")
+        .annotate(
+            percent_number=_number_column("percent_complete"),
+            actual_cost_number=_number_column("actual_cost"),
+        )
+        .values_list(
+            "pk", "parent_id", "uid", "percent_number", "actual_cost_number", "actual_work_minutes"
+        )
+    )
+    baseline_rows = list(
+        BaselineTask.objects.filter(baseline=baseline)
+        .annotate(
+            start_moment=_moment_column("start"),
+            finish_moment=_moment_column("finish"),
+            cost_number=_number_column("cost"),
+        )
+        .values_list("task_uid", "start_moment", "finish_moment", "cost_number", "work_minutes")
+    )
+    starts = _microseconds([row[1] for row in baseline_rows])
+    finishes = _microseconds([row[2] for row in baseline_rows])
+    position_of = {row[0]: position for position, row in enumerate(baseline_rows)}
+    summaries = {parent_id for _, parent_id, *_ in tasks if parent_id is not None}
+    measured: list[int] = []  # positions in ``tasks``
+    dated: list[int] = []  # positions in ``baseline_rows``
+    for index, (pk, _, uid, *_) in enumerate(tasks):
+        position = position_of.get(uid)
+        if position is None or pk in summaries:
+            continue
+        if starts[position] is None or finishes[position] is None:
+            continue
+        measured.append(index)
+        dated.append(position)
+    return engine_io.EarnedValueTasks(
+        baseline_start=np.array([starts[at] for at in dated], np.int64),
+        baseline_finish=np.array([finishes[at] for at in dated], np.int64),
+        baseline_cost=np.array([float(baseline_rows[at][3]) for at in dated], float),
+        baseline_work_minutes=np.array([baseline_rows[at][4] for at in dated], float),
+        percent_complete=np.array([float(tasks[at][3]) for at in measured], float),
+        actual_cost=np.array([float(tasks[at][4]) for at in measured], float),
+        actual_work_minutes=np.array([tasks[at][5] for at in measured], float),
+    )
 
 
 def _earned_value(graph: ScheduleGraph, status: dt.datetime) -> tuple[EarnedValuePanel | None, str]:
     if graph.baseline is None:
-        return None, "Capture a baseline to measure earned value against it."
+        return None, NO_BASELINE_NOTE
     try:
         build = engine_io.earned_value_input(graph, status)
     except InputError as failure:
         return None, f"Earned value cannot be computed: {failure}"
+    return _earned_value_panel(graph.baseline, build, status)
+
+
+def _earned_value_panel(
+    baseline: Baseline, build: engine_io.EarnedValueBuild | None, status: dt.datetime
+) -> tuple[EarnedValuePanel | None, str]:
     if build is None:
         return None, "The baseline has no dated task to measure against."
     result = build.result
@@ -829,7 +910,7 @@ def _earned_value(graph: ScheduleGraph, status: dt.datetime) -> tuple[EarnedValu
     return (
         EarnedValuePanel(
             unit=build.unit,
-            baseline_name=graph.baseline.name or f"Baseline {graph.baseline.number}",
+            baseline_name=baseline.name or f"Baseline {baseline.number}",
             status=status,
             bac=result.bac,
             pv=result.pv,
@@ -844,6 +925,197 @@ def _earned_value(graph: ScheduleGraph, status: dt.datetime) -> tuple[EarnedValu
             spi_t=result.spi_t,
         ),
         "",
+    )
+
+
+# -- the Gantt chart of every task -----------------------------------------------------------
+
+
+class GanttRow(NamedTuple):
+    """One bar of the Gantt chart: what it draws of a task, its moments as UTC microseconds
+    since the epoch (exact arithmetic for the time scale, no datetime per task).
+
+    ``start_day`` and ``finish_day`` are the dates on the project calendar (as the grid shows
+    them), the baseline's days are UTC dates; each is ``""`` without its moment.
+    """
+
+    uid: int
+    name: str
+    indent: int
+    is_summary: bool
+    is_milestone: bool
+    critical: bool
+    percent_complete: Decimal
+    start: int | None
+    finish: int | None
+    start_day: str
+    finish_day: str
+    baseline_start: int | None
+    baseline_finish: int | None
+    baseline_start_day: str
+    baseline_finish_day: str
+    conflicts: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class GanttChart:
+    """What the Gantt chart of a whole schedule draws."""
+
+    project: Project
+    rows: list[GanttRow]
+    status_date: dt.datetime | None
+    today: dt.date
+
+
+def _moment_of(microseconds: int) -> dt.datetime:
+    return engine_io.EPOCH + dt.timedelta(microseconds=microseconds)
+
+
+def gantt_rows(rows: Iterable[ScheduleRow]) -> list[GanttRow]:
+    """Grid rows (a page of the schedule) as Gantt bars."""
+    microseconds = engine_io.epoch_microseconds
+    return [
+        GanttRow(
+            uid=row.uid,
+            name=row.name,
+            indent=row.indent,
+            is_summary=row.is_summary,
+            is_milestone=row.is_milestone,
+            critical=row.critical,
+            percent_complete=row.percent_complete,
+            start=None if row.start is None else microseconds(row.start),
+            finish=None if row.finish is None else microseconds(row.finish),
+            start_day="" if row.start_day is None else str(row.start_day),
+            finish_day="" if row.finish_day is None else str(row.finish_day),
+            baseline_start=None if row.baseline_start is None else microseconds(row.baseline_start),
+            baseline_finish=(
+                None if row.baseline_finish is None else microseconds(row.baseline_finish)
+            ),
+            baseline_start_day=(
+                "" if row.baseline_start is None else f"{row.baseline_start:%Y-%m-%d}"
+            ),
+            baseline_finish_day=(
+                "" if row.baseline_finish is None else f"{row.baseline_finish:%Y-%m-%d}"
+            ),
+            conflicts=row.conflicts,
+        )
+        for row in rows
+    ]
+
+
+def gantt_chart(user: User, project_id: int) -> GanttChart:
+    """The Gantt chart of every task of a project the user may see (``NotFound`` otherwise).
+
+    The same bars as the grid rows of :func:`schedule_view` in the same outline order, from
+    plain values rather than model instances, in a number of queries that does not depend on
+    the size of the project; the conflicts are those of the engine check the schedule page
+    keeps (see :func:`_whole_project`), so the engine runs only when the schedule changed.
+    """
+    project = access_project_by_id(user, project_id)
+    check, _ = _whole_project(project, None)
+    tasks = list(
+        Task.objects.filter(project=project)
+        .order_by("sort_order", "uid", "pk")
+        .annotate(
+            start_moment=_moment_column("planned_start"),
+            finish_moment=_moment_column("planned_finish"),
+        )
+        .values_list(
+            "pk",
+            "parent_id",
+            "uid",
+            "name",
+            "is_milestone",
+            "duration_minutes",
+            "percent_complete",
+            "is_critical",
+            "start_moment",
+            "finish_moment",
+        )
+    )
+    starts = _microseconds([task[8] for task in tasks])
+    finishes = _microseconds([task[9] for task in tasks])
+    baseline = Baseline.objects.filter(project=project).order_by("number").first()
+    baseline_moments: dict[int, tuple[int | None, int | None]] = {}
+    if baseline is not None:
+        baseline_rows = list(
+            BaselineTask.objects.filter(baseline=baseline)
+            .annotate(start_moment=_moment_column("start"), finish_moment=_moment_column("finish"))
+            .values_list("task_uid", "start_moment", "finish_moment")
+        )
+        baseline_moments = dict(
+            zip(
+                [row[0] for row in baseline_rows],
+                zip(
+                    _microseconds([row[1] for row in baseline_rows]),
+                    _microseconds([row[2] for row in baseline_rows]),
+                    strict=True,
+                ),
+                strict=True,
+            )
+        )
+    calendars_by_id, default_calendar_id = engine_io.schedule_calendars_load(project, ())
+    try:
+        calendars = EngineCalendars(
+            ScheduleGraph(
+                project=project,
+                tasks=[],
+                links=[],
+                calendars=calendars_by_id,
+                default_calendar_id=default_calendar_id,
+            )
+        )
+    except InputError:  # the schedule page says what is wrong; the chart still draws
+        calendars = EngineCalendars.from_engine(engine_io.standard_calendar(), {}, 480)
+    conflicts: dict[int, list[str]] = {}
+    for uid, _, message in check.conflicts:
+        conflicts.setdefault(uid, []).append(message)
+    # Tasks share their start and finish moments: each distinct one is converted once.
+    local_day: dict[int | None, str] = {None: ""}
+    for moment in {*starts, *finishes} - {None}:
+        assert moment is not None
+        local_day[moment] = str(calendars.local_date(_moment_of(moment)))
+    utc_day: dict[int | None, str] = {None: ""}
+    for moment in {moment for pair in baseline_moments.values() for moment in pair} - {None}:
+        assert moment is not None
+        utc_day[moment] = f"{_moment_of(moment):%Y-%m-%d}"
+    position_of = {task[0]: index for index, task in enumerate(tasks)}
+    summaries = {task[1] for task in tasks if task[1] is not None}
+    no_baseline: tuple[int | None, int | None] = (None, None)
+    rows: list[GanttRow] = []
+    add = rows.append
+    for pk, depth in _outline_order([(task[0], task[1]) for task in tasks]):
+        index = position_of[pk]
+        _, _, uid, name, is_milestone, duration, percent, critical, _, _ = tasks[index]
+        is_summary = pk in summaries
+        start, finish = starts[index], finishes[index]
+        baseline_start, baseline_finish = baseline_moments.get(uid, no_baseline)
+        # Positional: ten thousand rows built with keywords cost a noticeable share.
+        add(
+            GanttRow(
+                uid,
+                name,
+                min(depth, 8),
+                is_summary,
+                is_milestone or (not is_summary and duration == 0),
+                critical,
+                percent,
+                start,
+                finish,
+                local_day[start],
+                local_day[finish],
+                baseline_start,
+                baseline_finish,
+                utc_day[baseline_start],
+                utc_day[baseline_finish],
+                tuple(conflicts.get(uid, ())),
+            )
+        )
+    return GanttChart(
+        project=project,
+        rows=rows,
+        status_date=project.schedule_status_date,
+        today=calendars.today(),
     )
 
 

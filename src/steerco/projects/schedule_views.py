@@ -551,5 +551,5 @@ def import_page(request: HttpRequest) -> HttpResponse:
 @require_GET
 def gantt(request: HttpRequest, project_id: int) -> HttpResponse:
     """The Gantt chart alone, as an SVG file (for reports and documents)."""
-    view = selectors.schedule_view(steerco_user(request), project_id)
-    return HttpResponse(charts.gantt_svg(view), content_type="image/svg+xml")
+    chart = selectors.gantt_chart(steerco_user(request), project_id)
+    return HttpResponse(charts.gantt_svg(chart), content_type="image/svg+xml")
