@@ -21,25 +21,20 @@ from django.db.models import QuerySet
 from steerco.accounts.models import User
 from steerco.core.access import (
     PORTFOLIO_EDITORS,
+    access_visible_by_id,
     has_role,
-    is_active_member,
-    organisation_id_of,
+    organisation_rows,
     require_role,
 )
-from steerco.core.errors import NotFound
 from steerco.portfolios.models import Portfolio, Program
 
 
 def portfolios_visible_to(user: User) -> QuerySet[Portfolio]:
-    if not is_active_member(user):
-        return Portfolio.objects.none()
-    return Portfolio.objects.filter(organisation_id=organisation_id_of(user))
+    return organisation_rows(user, Portfolio.objects.all())
 
 
 def programs_visible_to(user: User) -> QuerySet[Program]:
-    if not is_active_member(user):
-        return Program.objects.none()
-    return Program.objects.filter(organisation_id=organisation_id_of(user))
+    return organisation_rows(user, Program.objects.all())
 
 
 def can_edit_portfolios(user: User) -> bool:
@@ -56,18 +51,22 @@ def access_portfolio_by_id(user: User, portfolio_id: int, *, for_edit: bool = Fa
     Visibility is checked before the role so that another organisation's
     portfolio is "not found" even for an administrator.
     """
-    portfolio = portfolios_visible_to(user).filter(pk=portfolio_id).first()
-    if portfolio is None:
-        raise NotFound(f"No portfolio {portfolio_id}.")
-    if for_edit:
-        require_portfolio_editor(user, "change portfolios")
-    return portfolio
+    return access_visible_by_id(
+        user,
+        portfolios_visible_to(user),
+        portfolio_id,
+        what="portfolio",
+        require_editor=lambda editor: require_portfolio_editor(editor, "change portfolios"),
+        for_edit=for_edit,
+    )
 
 
 def access_program_by_id(user: User, program_id: int, *, for_edit: bool = False) -> Program:
-    program = programs_visible_to(user).filter(pk=program_id).first()
-    if program is None:
-        raise NotFound(f"No program {program_id}.")
-    if for_edit:
-        require_portfolio_editor(user, "change programs")
-    return program
+    return access_visible_by_id(
+        user,
+        programs_visible_to(user),
+        program_id,
+        what="program",
+        require_editor=lambda editor: require_portfolio_editor(editor, "change programs"),
+        for_edit=for_edit,
+    )

@@ -23,27 +23,22 @@ from steerco.accounts.models import Role as UserRole
 from steerco.accounts.models import User
 from steerco.core.access import (
     RESOURCE_EDITORS,
+    access_visible_by_id,
     has_role,
-    is_active_member,
-    organisation_id_of,
+    organisation_rows,
     require_role,
 )
-from steerco.core.errors import NotFound
 from steerco.resources.models import Person, Role
 
 COST_RATE_READERS = RESOURCE_EDITORS | {UserRole.EXECUTIVE}
 
 
 def roles_visible_to(user: User) -> QuerySet[Role]:
-    if not is_active_member(user):
-        return Role.objects.none()
-    return Role.objects.filter(organisation_id=organisation_id_of(user))
+    return organisation_rows(user, Role.objects.all())
 
 
 def people_visible_to(user: User) -> QuerySet[Person]:
-    if not is_active_member(user):
-        return Person.objects.none()
-    return Person.objects.filter(organisation_id=organisation_id_of(user))
+    return organisation_rows(user, Person.objects.all())
 
 
 def may_see_cost_rates(user: Any) -> bool:
@@ -60,18 +55,22 @@ def require_resource_editor(user: User, action: str) -> None:
 
 def access_role_by_id(user: User, role_id: int, *, for_edit: bool = False) -> Role:
     """The role, if ``user`` may see it (and change it, with ``for_edit``)."""
-    role = roles_visible_to(user).filter(pk=role_id).first()
-    if role is None:
-        raise NotFound(f"No role {role_id}.")
-    if for_edit:
-        require_resource_editor(user, "change roles")
-    return role
+    return access_visible_by_id(
+        user,
+        roles_visible_to(user),
+        role_id,
+        what="role",
+        require_editor=lambda editor: require_resource_editor(editor, "change roles"),
+        for_edit=for_edit,
+    )
 
 
 def access_person_by_id(user: User, person_id: int, *, for_edit: bool = False) -> Person:
-    person = people_visible_to(user).filter(pk=person_id).first()
-    if person is None:
-        raise NotFound(f"No person {person_id}.")
-    if for_edit:
-        require_resource_editor(user, "change people")
-    return person
+    return access_visible_by_id(
+        user,
+        people_visible_to(user),
+        person_id,
+        what="person",
+        require_editor=lambda editor: require_resource_editor(editor, "change people"),
+        for_edit=for_edit,
+    )

@@ -29,9 +29,11 @@ from steerco.core.access import (
     ORGANISATION_WIDE_READERS,
     PORTFOLIO_EDITORS,
     RESOURCE_EDITORS,
+    access_visible_by_id,
     has_role,
     is_active_member,
     organisation_id_of,
+    organisation_rows,
     require_role,
     sees_whole_organisation,
 )
@@ -72,17 +74,19 @@ def access_portfolio_by_code(user: User, code: str) -> Portfolio:
     return portfolio
 
 
+def _require_hiring_plan_editor(user: User) -> None:
+    require_role(user, HIRING_PLAN_EDITORS, "change hiring plans")
+
+
 def access_scenario_by_id(user: User, scenario_id: int, *, for_edit: bool = False) -> Scenario:
-    if not is_active_member(user):
-        raise NotFound(f"No scenario {scenario_id}.")
-    scenario = Scenario.objects.filter(
-        pk=scenario_id, organisation_id=organisation_id_of(user)
-    ).first()
-    if scenario is None:
-        raise NotFound(f"No scenario {scenario_id}.")
-    if for_edit:
-        require_role(user, HIRING_PLAN_EDITORS, "change hiring plans")
-    return scenario
+    return access_visible_by_id(
+        user,
+        organisation_rows(user, Scenario.objects.all()),
+        scenario_id,
+        what="scenario",
+        require_editor=_require_hiring_plan_editor,
+        for_edit=for_edit,
+    )
 
 
 def access_project_for_demand(user: User, project_id: int) -> Project:
@@ -115,10 +119,9 @@ def access_booking_by_id(user: User, booking_id: int, *, for_edit: bool = False)
 
 
 def requests_visible_to(user: User) -> QuerySet[ResourceRequest]:
-    if not is_active_member(user):
-        return ResourceRequest.objects.none()
-    requests = ResourceRequest.objects.filter(organisation_id=organisation_id_of(user))
-    if sees_whole_organisation(user):
+    requests = organisation_rows(user, ResourceRequest.objects.all())
+    # An outsider's rows are already none, and the scoping below needs a member.
+    if not is_active_member(user) or sees_whole_organisation(user):
         return requests
     return requests.filter(project__in=projects_visible_to(user))
 
@@ -127,20 +130,24 @@ def can_decide_requests(user: User) -> bool:
     return has_role(user, RESOURCE_EDITORS)
 
 
+def _require_request_decider(user: User) -> None:
+    if not can_decide_requests(user):
+        raise AccessDenied("Only a resource manager may decide resource requests.")
+
+
 def access_request_by_id(
     user: User, request_id: int, *, for_decision: bool = False
 ) -> ResourceRequest:
-    request = (
-        requests_visible_to(user)
-        .select_related("project", "role", "skill", "requested_person", "approved_person")
-        .filter(pk=request_id)
-        .first()
+    return access_visible_by_id(
+        user,
+        requests_visible_to(user).select_related(
+            "project", "role", "skill", "requested_person", "approved_person"
+        ),
+        request_id,
+        what="resource request",
+        require_editor=_require_request_decider,
+        for_edit=for_decision,
     )
-    if request is None:
-        raise NotFound(f"No resource request {request_id}.")
-    if for_decision and not can_decide_requests(user):
-        raise AccessDenied("Only a resource manager may decide resource requests.")
-    return request
 
 
 def can_withdraw_request(user: User, request: ResourceRequest) -> bool:
@@ -156,10 +163,9 @@ def _managed_project_ids(user: User) -> QuerySet[ProjectMember]:
 
 def timesheets_visible_to(user: User) -> QuerySet[Timesheet]:
     """Own weeks; the weeks of people one manages; weeks with lines on one's projects."""
-    if not is_active_member(user):
-        return Timesheet.objects.none()
-    timesheets = Timesheet.objects.filter(organisation_id=organisation_id_of(user))
-    if sees_whole_organisation(user):
+    timesheets = organisation_rows(user, Timesheet.objects.all())
+    # An outsider's rows are already none, and the scoping below needs a member.
+    if not is_active_member(user) or sees_whole_organisation(user):
         return timesheets
     managed = Project.objects.filter(
         Q(manager=user) | Q(pk__in=_managed_project_ids(user).values("project_id"))
