@@ -51,7 +51,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="W",
         help=(
             "parallel workers of the solver method (default 2): CP-SAT's num_workers is "
-            "W-1 and one more thread runs the genetic search beside it; W=1 runs CP-SAT alone"
+            "W-1 and one more thread runs the exact branch and bound (networks of up to 62 "
+            "tasks with plain finish-to-start links) and the genetic search beside it; "
+            "W=1 runs CP-SAT alone"
         ),
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
