@@ -59,9 +59,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 
@@ -201,15 +201,24 @@ class _Incumbent:
         self.version = 0
         self.first_feasible: float | None = None
         self.source = ""
+        self.closed = False
 
     @property
     def value(self) -> float:
         return -np.inf if self.state is None else self.state.value
 
+    def close(self) -> None:
+        """Take no more plans: the solve is reporting (a thread left running may still
+        offer one)."""
+        with self.lock:
+            self.closed = True
+
     def offer(self, state: HeuristicState, source: str) -> bool:
         if not state.feasible:
             return False
         with self.lock:
+            if self.closed:
+                return False
             if self.first_feasible is None:
                 self.first_feasible = time.perf_counter() - self.origin
             if self.state is not None and state.value <= self.state.value + 1e-9 * max(
@@ -626,8 +635,8 @@ def solve_compiled(
             helper.stop_requested.set()
         if team is not None:
             team.stop()
-        for helper in searches:
-            helper.join()
+        _join_within(searches, STOP_GRACE_SECONDS)
+        incumbent.close()
         # Release the LP solver when no cuts were added to it.
         lp.solver = None
     solver_status = inline_status
@@ -712,8 +721,9 @@ class _MilpTeam:
         for worker in workers:
             worker.stop_requested.set()
         if self.started:
-            for worker in workers:
-                worker.join()
+            for worker in _join_within(workers, STOP_GRACE_SECONDS):
+                # Its bound so far (from its callbacks) still holds; its plans are in.
+                worker.status = "Time limit reached"
 
     @property
     def status(self) -> str:
@@ -732,6 +742,27 @@ class _MilpTeam:
             if worker.error is not None:
                 return worker.error
         return None
+
+
+# Seconds a solver thread gets to stop once asked. HiGHS 1.16 can spend minutes in
+# the presolve of a sub-MIP of its RINS heuristic without looking at its time limit
+# or its interrupt callback (seen once at a 300 s limit on the 200-project benchmark,
+# still running 10 minutes later); the solve then reports without it rather than wait.
+STOP_GRACE_SECONDS = 2.0
+_ThreadT = TypeVar("_ThreadT", bound=threading.Thread)
+
+
+def _join_within(workers: Sequence[_ThreadT], seconds: float) -> list[_ThreadT]:
+    """Join ``workers`` for at most ``seconds`` in all; the ones still running.
+
+    They are daemon threads: a process that exits does not wait for them, and the
+    shared incumbent is closed before the result is read, so nothing they find later
+    changes it.
+    """
+    until = time.perf_counter() + seconds
+    for worker in workers:
+        worker.join(max(0.0, until - time.perf_counter()))
+    return [worker for worker in workers if worker.is_alive()]
 
 
 def _team_bound(bound: float, team: _MilpTeam | None) -> float:
