@@ -10,7 +10,7 @@ small projects.
 
 Why beside CP-SAT: on PSPLIB J30 the three instances CP-SAT took longest to prove
 (j3013_2, j3029_3 and j3029_6: 9 to 19 s of single-thread search below the optimum,
-whatever the parameters) are proven by this search in 0.1 to 1.3 s once it knows the
+whatever the parameters) are proven by this search in 0.1 to 1.5 s once it knows the
 optimal makespan, because the cutset rule discards the many partial schedules that
 only differ in the order of work already done. It fails where CP-SAT's learning wins
 (j3013_1: not proven in 5 million nodes, which CP-SAT proves in 2 s), and on larger

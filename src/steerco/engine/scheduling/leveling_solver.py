@@ -23,7 +23,7 @@ optimal (a destructive lower bound step), and it starts again below any shorter
 schedule the other thread finds. With two workers, the other thread first runs,
 on a classic RCPSP of at most 62 tasks, the exact branch and bound of
 :mod:`steerco.engine.scheduling.branch_and_bound` for up to 80% of the time left (on
-PSPLIB J30 it proves in 0.1 to 2.5 s the optima CP-SAT took 9 to 19 s over, while
+PSPLIB J30 it proves in 0.1 to 1.5 s the optima CP-SAT took 9 to 19 s over, while
 CP-SAT proves the one it cannot, j3013_1, in about 2 s); then the genetic search on
 the best schedule, then genetic searches restarted from new populations (measured
 on PSPLIB J90, one population stops improving after about 2,000 schedules, and a
