@@ -31,9 +31,6 @@ from typing import Any
 
 from _django_setup import organisation_with_user, temporary_database
 
-# Re-exported: benchmarks/schedule_page.py imports it from here with the project generator.
-from _django_setup import setup_django as setup_django
-
 SEED = 20261126
 DAY = 480
 

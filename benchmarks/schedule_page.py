@@ -36,17 +36,15 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-# The seeded project generator is shared with the service benchmark (this folder is on the
-# path when the script runs).
-from schedule_edit import DAY, SEED, seed, setup_django
+# This folder is on the path when the script runs: the Django set-up is shared by the
+# application benchmarks, the seeded project generator with the service benchmark.
+from _django_setup import temporary_database
+from schedule_edit import DAY, SEED, seed
 
 
 def timed(call: Callable[[], Any], repeat: int) -> tuple[float, int]:
@@ -188,9 +186,7 @@ def main() -> int:
     args = parser.parse_args()
     sizes = [int(text) for text in args.sizes.split(",") if text.strip()]
 
-    data_dir = Path(tempfile.mkdtemp(prefix="steerco-schedule-page-"))
-    try:
-        setup_django(data_dir)
+    with temporary_database("steerco-schedule-page-"):
         from steerco.projects import schedule_services
         from steerco.projects.models import Task
 
@@ -242,8 +238,6 @@ def main() -> int:
             print(f"\n{'tasks':>7} {'export':<16} {'ms':>9} {'queries':>8}")
             for size, case, milliseconds, queries in exports:
                 print(f"{size:>7,} {case:<16} {milliseconds:>9.1f} {queries:>8}", flush=True)
-    finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
     return 0
 
 
