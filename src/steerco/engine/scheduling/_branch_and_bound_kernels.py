@@ -44,8 +44,8 @@ NODES = 2
 ENTRIES = 3  # cutsets stored
 DEPTH = 4  # depth of the last node expanded
 
-# At most this many tasks with a resource demand run at one decision time; the
-# delaying alternatives are found among all their subsets.
+# At most this many started tasks use an overloaded resource at one decision time;
+# the delaying alternatives are found among all their subsets.
 MAX_RUNNING = 16
 MAX_CHILDREN = 4096
 # A stored cutset keeps the finishes of at most this many running tasks (a partial
@@ -72,7 +72,7 @@ def predecessor_masks(n: int, pred_ptr: np.ndarray, pred_task: np.ndarray) -> np
 
 
 @njit(cache=True, nogil=True)
-def running_count(tasks: np.int64) -> int:
+def _task_count(tasks: np.int64) -> int:
     count = 0
     while tasks:
         tasks &= tasks - np.int64(1)
@@ -128,16 +128,16 @@ def _dominated(
         scanned += 1
         if entry_time[entry] <= at and not on_path[entry]:
             dominates = True
-            kept = 0
+            position = 0
             for task in range(n):
                 if entry_running[entry] & _bit(task):
                     limit = at
                     if running & _bit(task):
                         limit = max(limit, start[task] + duration[task])
-                    if entry_finish[entry, kept] > limit:
+                    if entry_finish[entry, position] > limit:
                         dominates = False
                         break
-                    kept += 1
+                    position += 1
             if dominates:
                 return True
         entry = entry_next[entry]
@@ -231,14 +231,15 @@ def expand(
     """Expand up to ``budget`` nodes of the search; returns one of the statuses above.
 
     ``before[task]`` is the mask of the task's predecessors (:func:`predecessor_masks`),
-    ``tail[task]`` its duration plus the longest path after it. With ``may_grow``
+    ``tail[task]`` its duration plus a lower bound on the time the work after it needs. With ``may_grow``
     the search stops (``TABLE_FULL``) before the table may overflow. A schedule
     shorter than ``progress[UPPER]`` is written to ``best_start`` and lowers it.
     """
     n = duration.size
     resources = capacity.size
     everything = (np.int64(1) << np.int64(n)) - np.int64(1)
-    members = np.empty(64, dtype=np.int64)
+    members = np.empty(MAX_RUNNING, dtype=np.int64)
+    started_tasks = np.empty(n, dtype=np.int64)
     used = np.zeros(resources, dtype=np.int64)
     rest = np.zeros(resources, dtype=np.int64)
     work = np.zeros(resources, dtype=np.int64)
@@ -344,11 +345,11 @@ def expand(
 
         # What every child shares: the started tasks, and the work left at ``at`` if
         # they all go on (tasks not started count whole).
-        count = 0
+        started_count = 0
         for task in range(n):
             if started & _bit(task):
-                members[count] = task
-                count += 1
+                started_tasks[started_count] = task
+                started_count += 1
         for r in range(resources):
             work[r] = 0
         for task in range(n):
@@ -364,8 +365,8 @@ def expand(
         for choice in range(choices):
             kept = started & ~alternatives[choice]
             following = _FAR
-            for index in range(count):
-                task = members[index]
+            for index in range(started_count):
+                task = started_tasks[index]
                 if kept & _bit(task):
                     following = min(following, start[task] + duration[task])
             # Lower bound: the critical path from each started task (a task not
@@ -376,8 +377,8 @@ def expand(
             next_running = np.int64(0)
             for r in range(resources):
                 rest[r] = work[r]
-            for index in range(count):
-                task = members[index]
+            for index in range(started_count):
+                task = started_tasks[index]
                 if kept & _bit(task):
                     if start[task] + duration[task] == following:
                         next_done |= _bit(task)
@@ -416,15 +417,15 @@ def expand(
             child_entry[children] = -1
             entry = progress[ENTRIES]
             # A full table only weakens the dominance rule; the search stays exact.
-            if entry < entry_time.size and running_count(next_running) <= MAX_STORED_RUNNING:
+            if entry < entry_time.size and _task_count(next_running) <= MAX_STORED_RUNNING:
                 keys[slot] = cutset
                 entry_time[entry] = following
                 entry_running[entry] = next_running
-                kept = 0
+                position = 0
                 for task in range(n):
                     if next_running & _bit(task):
-                        entry_finish[entry, kept] = start[task] + duration[task]
-                        kept += 1
+                        entry_finish[entry, position] = start[task] + duration[task]
+                        position += 1
                 entry_next[entry] = heads[slot]
                 heads[slot] = entry
                 progress[ENTRIES] = entry + 1

@@ -17,9 +17,9 @@ only differ in the order of work already done. It fails where CP-SAT's learning 
 networks the number of cutsets explodes, hence the 62-task limit (one 64-bit mask
 per task set) and running both side by side.
 
-Measured on PSPLIB J30 with the optimum as the bound to beat,
-every instance but j3013_1 is proven, the slowest (j3013_5) in 537,000 nodes and
-2.2 s; all 480 with a search from a loose bound find the optimum.
+Measured on PSPLIB J30 with the optimum as the bound to beat, every instance but
+j3013_1 is proven, the slowest (j3013_5) in 537,000 nodes and 2.2 s; all 480 with a
+search from a loose bound find the optimum.
 
 The search runs in budgets of nodes so that a caller can stop it, lower its upper
 bound when another search finds a shorter schedule, and read the proof when it ends.
@@ -108,7 +108,6 @@ class BranchAndBound:
         if not applies(network):
             raise ValueError("the branch and bound needs a classic RCPSP network")
         n = network.size
-        self._network = network
         self._duration = network.duration.astype(np.int64)
         self._demand = np.ascontiguousarray(network.demand, dtype=np.int64)
         self._capacity = _capacities(network)

@@ -28,13 +28,14 @@ CP-SAT proves the one it cannot, j3013_1, in about 2 s); then the genetic search
 the best schedule, then genetic searches restarted from new populations (measured
 on PSPLIB J90, one population stops improving after about 2,000 schedules, and a
 large neighbourhood search with CP-SAT did not improve on its schedules in the
-time).
+time). Measured on PSPLIB: a CP-SAT search whose horizon stayed at the heuristic's
+makespan never improved the best schedule of a hard J90 instance, and the hard J30
+proofs need several seconds of search below the best schedule, which that design
+gave them only a second of.
+
 Where the branch and bound does not apply, CP-SAT gives its own thread to a second
 genetic search once a fifth of the time has passed with its bound still far below
-the best makespan (see ``CP_SAT_SHARE``). Measured on PSPLIB: a CP-SAT search whose horizon
-stayed at the heuristic's makespan never improved the best schedule of a hard J90
-instance, and the hard J30 proofs need several seconds of search below the best
-schedule, which that design gave them only a second of.
+the best makespan (see ``CP_SAT_SHARE``).
 
 Imported lazily: ``ortools`` loads only when the solver method runs.
 """
@@ -193,10 +194,11 @@ def _second_worker(
     stop: threading.Event,
     seed: int,
     deadline: float,
+    exact: bool,
 ) -> None:
     """The thread beside the CP-SAT searches.
 
-    On a classic RCPSP network, first the exact branch and bound (see
+    With ``exact`` (a classic RCPSP network), first the exact branch and bound (see
     :func:`_prove_by_branch_and_bound`). Then the genetic search: one population from
     the incumbent (the kernels run without the GIL), taking in the shorter schedules
     CP-SAT finds; once it stalls, populations restarted from new samples until the
@@ -204,7 +206,7 @@ def _second_worker(
     """
     from steerco.engine.scheduling.leveling import Evolution
 
-    if branch_and_bound.applies(network):
+    if exact:
         now = time.perf_counter()
         until = now + BRANCH_AND_BOUND_SHARE * (deadline - now)
         _prove_by_branch_and_bound(network, incumbent, stop, until=until)
@@ -455,10 +457,11 @@ def solve(
         incumbent = _Incumbent(hint.copy(), hint_makespan, lower_bound)
         stop = threading.Event()
         helper: threading.Thread | None = None
+        exact = branch_and_bound.applies(network)
         if workers >= 2:
             helper = threading.Thread(
                 target=_second_worker,
-                args=(network, incumbent, stop, seed, deadline),
+                args=(network, incumbent, stop, seed, deadline, exact),
                 daemon=True,
             )
             helper.start()
@@ -466,7 +469,7 @@ def solve(
         # (it proves what the branch and bound cannot), or alone.
         handover = threading.Event()
         timer: threading.Timer | None = None
-        if workers >= 2 and not branch_and_bound.applies(network):
+        if workers >= 2 and not exact:
 
             def hand_over_if_far() -> None:
                 if incumbent.makespan - incumbent.bound > HANDOVER_GAP * incumbent.makespan:
