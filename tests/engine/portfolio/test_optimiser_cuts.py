@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from typing import Any
 
 import numpy as np
 import pytest
@@ -86,6 +87,26 @@ def _compile(portfolio: Portfolio) -> CompiledPortfolio | None:
         return None
 
 
+def _tightened(model: Any, lp: Any, **options: Any) -> Any:
+    """Cover-cut rounds on the relaxation ``lp`` of ``model``, with 5 s to spare."""
+    return tighten_bound(
+        model,
+        lp.solver,
+        scale=objective_scale(model),
+        row_hi=model.row_hi,
+        deadline=time.perf_counter() + 5.0,
+        **options,
+    )
+
+
+def _three_projects_of_two_fte() -> list[Project]:
+    """One-month projects A, B and C worth 10, 9 and 8, each needing 2 FTE of Dev."""
+    return [
+        Project(id=name, duration=1, demand={"Dev": [2.0]}, npv=value)
+        for name, value in (("A", 10.0), ("B", 9.0), ("C", 8.0))
+    ]
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tight_portfolios())
 def test_cuts_never_cut_off_a_feasible_plan_and_the_bound_stays_above_the_optimum(
@@ -100,14 +121,7 @@ def test_cuts_never_cut_off_a_feasible_plan_and_the_bound_stays_above_the_optimu
         return
     optimum = max(float(model.col_value[plan].sum()) for plan in plans)
     assert lp.status == "Optimal"
-    outcome = tighten_bound(
-        model,
-        lp.solver,
-        scale=objective_scale(model),
-        row_hi=model.row_hi,
-        deadline=time.perf_counter() + 5.0,
-        min_gain=0.0,
-    )
+    outcome = _tightened(model, lp, min_gain=0.0)
     assert outcome.bound >= optimum - 1e-6 * max(1.0, abs(optimum))
     assert outcome.bound <= lp.objective + 1e-6 * max(1.0, abs(lp.objective))
     for cut in outcome.cuts:
@@ -124,22 +138,13 @@ def test_cuts_never_cut_off_a_feasible_plan_and_the_bound_stays_above_the_optimu
 def test_three_projects_that_two_at_a_time_break_the_capacity():
     # Given three one-month projects of 2 FTE each and 3 FTE of capacity,
     # the LP runs one and a half of them (10 + 9 / 2); no plan runs two.
-    projects = [
-        Project(id=name, duration=1, demand={"Dev": [2.0]}, npv=value)
-        for name, value in (("A", 10.0), ("B", 9.0), ("C", 8.0))
-    ]
+    projects = _three_projects_of_two_fte()
     portfolio = Portfolio(projects=projects, months=1, capacity={"Dev": 3.0})
     model = compile_portfolio(portfolio)
     lp = solve_relaxation(model, keep_solver=True)
     assert lp.objective == pytest.approx(14.5)
     # When the cover cut "at most one of A, B, C" is added,
-    outcome = tighten_bound(
-        model,
-        lp.solver,
-        scale=objective_scale(model),
-        row_hi=model.row_hi,
-        deadline=time.perf_counter() + 5.0,
-    )
+    outcome = _tightened(model, lp)
     # then the bound is the optimum.
     assert outcome.bound == pytest.approx(10.0)
     assert len(outcome.cuts) == 1
@@ -151,22 +156,13 @@ def test_one_cut_per_month_when_projects_can_move_between_months():
     # Given three one-month projects of 2 FTE that may start in month 0 or 1,
     # with 3 FTE each month: the LP runs all three (one and a half a month),
     # a plan runs at most one a month.
-    projects = [
-        Project(id=name, duration=1, demand={"Dev": [2.0]}, npv=value)
-        for name, value in (("A", 10.0), ("B", 9.0), ("C", 8.0))
-    ]
+    projects = _three_projects_of_two_fte()
     portfolio = Portfolio(projects=projects, months=2, capacity={"Dev": 3.0})
     model = compile_portfolio(portfolio)
     plans = feasible_plans(model)
     optimum = max(float(model.col_value[plan].sum()) for plan in plans)
     lp = solve_relaxation(model, keep_solver=True)
-    outcome = tighten_bound(
-        model,
-        lp.solver,
-        scale=objective_scale(model),
-        row_hi=model.row_hi,
-        deadline=time.perf_counter() + 5.0,
-    )
+    outcome = _tightened(model, lp)
     assert lp.objective == pytest.approx(27.0)
     assert optimum == pytest.approx(19.0)
     assert outcome.bound == pytest.approx(19.0)
