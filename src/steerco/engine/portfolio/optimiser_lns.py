@@ -14,6 +14,7 @@ solves a 30-project sub-model in a fraction of a second.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -176,8 +177,15 @@ class NeighbourhoodSearch:
 
     # --- one step ---------------------------------------------------------
 
-    def step(self, state: HeuristicState, time_limit: float) -> HeuristicState:
-        """Re-optimise one neighbourhood; returns the (possibly) better state."""
+    def step(
+        self,
+        state: HeuristicState,
+        time_limit: float,
+        stop: Callable[[], bool] | None = None,
+    ) -> HeuristicState:
+        """Re-optimise one neighbourhood; returns the (possibly) better state.
+
+        HiGHS stops early once ``stop()`` is true."""
         kind = self.rng.random()
         if self.core_order.shape[0] and kind < 0.2:
             free = self._core(state.chosen)
@@ -193,7 +201,7 @@ class NeighbourhoodSearch:
         if free.shape[0] == 0:
             return state
         started = time.perf_counter()
-        result = self.solve_neighbourhood(state, np.unique(free), time_limit)
+        result = self.solve_neighbourhood(state, np.unique(free), time_limit, stop=stop)
         elapsed = time.perf_counter() - started
         # Grow the neighbourhood while sub-models solve fast, shrink it when
         # they hit their time limit.
@@ -210,12 +218,18 @@ class NeighbourhoodSearch:
         time_limit: float,
         *,
         accept_any: bool = False,
+        must_run: np.ndarray | None = None,
+        on_plan: Callable[[HeuristicState], None] | None = None,
+        stop: Callable[[], bool] | None = None,
     ) -> HeuristicState:
         """Re-optimise the ``free`` projects with every other project kept.
 
         Returns a better feasible state, or ``state`` itself. With
         ``accept_any`` (for a partial state that is not a plan yet) any
-        feasible result is returned.
+        feasible result is returned. ``must_run`` (a flag per project)
+        replaces the model's own list of projects that must run.
+        ``on_plan`` receives each feasible plan HiGHS improves to while it
+        runs, and HiGHS stops early once ``stop()`` is true.
         """
         model = self.model
         columns = _ranges(model.project_col_ptr, free)
@@ -243,13 +257,27 @@ class NeighbourhoodSearch:
             lo,
             hi,
             local_project[model.col_project[columns]],
-            model.must_run[free],
+            (model.must_run if must_run is None else must_run)[free],
             objective_scale=self.scale,
         )
         position = np.full(model.column_count, -1, dtype=np.int64)
         position[columns] = np.arange(columns.shape[0])
         warm = np.zeros(columns.shape[0])
         warm[position[current_columns]] = 1.0
+
+        def plan_of(values: FloatArray) -> HeuristicState:
+            picked = columns[values > 0.5]
+            chosen = state.chosen.copy()
+            chosen[free] = -1
+            chosen[model.col_project[picked]] = picked
+            return self.kernels.finish(HeuristicState(chosen, state.activity, 0.0, False))
+
+        def on_solution(values: FloatArray) -> None:
+            if on_plan is not None:
+                plan = plan_of(values)
+                if plan.feasible:
+                    on_plan(plan)
+
         values, _, _, status, _ = run_mip(
             lp,
             scale=self.scale,
@@ -257,21 +285,18 @@ class NeighbourhoodSearch:
             threads=self.threads,
             mip_rel_gap=self.sub_gap,
             warm_start=warm,
+            on_solution=on_solution if on_plan is not None else None,
+            stop=stop,
         )
         if status == "Optimal":
             self.stats.solved += 1
         if values is None:
             return state
-        picked = columns[values > 0.5]
         before = float(model.col_value[current_columns].sum())
-        after = float(model.col_value[picked].sum())
+        after = float(model.col_value[columns[values > 0.5]].sum())
         if not accept_any and after <= before + 1e-9 * max(1.0, abs(before)):
             return state
-        chosen = state.chosen.copy()
-        chosen[free] = -1
-        chosen[model.col_project[picked]] = picked
-        candidate = HeuristicState(chosen, state.activity, 0.0, False)
-        candidate = self.kernels.finish(candidate)
+        candidate = plan_of(values)
         if not candidate.feasible:
             return state
         if not accept_any and candidate.value <= state.value:
@@ -306,6 +331,48 @@ class NeighbourhoodSearch:
             return state if state.feasible else None
         state.feasible = False
         result = self.solve_neighbourhood(state, free, time_limit, accept_any=True)
+        return result if result.feasible else None
+
+    def relaxation_selected(
+        self,
+        time_limit: float,
+        *,
+        on_plan: Callable[[HeuristicState], None] | None = None,
+        stop: Callable[[], bool] | None = None,
+    ) -> HeuristicState | None:
+        """Run every project the LP relaxation runs whole, leave out those it
+        leaves out, and choose all the starts (and the undecided projects)
+        exactly.
+
+        The LP relaxation of a time-indexed portfolio is nearly integral in
+        *which* projects run; its gap is in *when*: it spreads starts to
+        smooth the monthly rows. Fixing the selection alone turns the model
+        into a scheduling problem that HiGHS's presolve shrinks to half and
+        solves far better than the whole model. Measured on the 200-project
+        benchmark portfolio: 99.69M within 6 s, where the whole-model searches
+        reach 99.45M in 10 s and 99.64M in 300 s (bound 100.32M). When the LP's
+        selection cannot be scheduled in whole months, this finds nothing
+        and the other searches carry on. ``on_plan`` and ``stop`` are those
+        of :meth:`solve_neighbourhood`.
+        """
+        if not self.has_lp:
+            return None
+        model = self.model
+        selected = np.add.reduceat(self._lp_values, model.project_col_ptr[:-1])
+        free = np.flatnonzero(selected > 1e-6)
+        if free.shape[0] == 0:
+            return None
+        must_run = model.must_run | (selected > 1.0 - 1e-6)
+        state = self.kernels.empty_state()
+        result = self.solve_neighbourhood(
+            state,
+            free,
+            time_limit,
+            accept_any=True,
+            must_run=must_run,
+            on_plan=on_plan,
+            stop=stop,
+        )
         return result if result.feasible else None
 
     def model_activity(self, columns: np.ndarray) -> FloatArray:

@@ -13,7 +13,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -241,12 +241,16 @@ def run_mip(
     warm_start: FloatArray | None = None,
     seed: int = 0,
     origin: float | None = None,
+    on_solution: Callable[[FloatArray], None] | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> tuple[FloatArray | None, float, float, str, list[tuple[float, float]]]:
     """Solve a HighsLp as a MIP.
 
     Returns (column values or None, objective, dual bound, status text,
     improvements as (seconds since ``origin``, objective)); objective values
-    are multiplied back by ``scale``.
+    are multiplied back by ``scale``. ``on_solution`` receives the column
+    values of each improving solution as HiGHS finds it; HiGHS is
+    interrupted once ``stop()`` is true.
     """
     import highspy
 
@@ -264,8 +268,16 @@ def run_mip(
                 float(event.data_out.objective_function_value) * scale,
             )
         )
+        if on_solution is not None:
+            on_solution(np.asarray(event.data_out.mip_solution, dtype=np.float64))
+
+    def on_interrupt(event: Any) -> None:
+        if stop is not None and stop():
+            event.interrupt()
 
     highs.cbMipImprovingSolution.subscribe(on_improvement)
+    if stop is not None:
+        highs.cbMipInterrupt.subscribe(on_interrupt)
     if warm_start is not None:
         solution = highspy.HighsSolution()
         solution.col_value = warm_start
@@ -273,6 +285,8 @@ def run_mip(
         highs.setSolution(solution)
     run_highs(highs)
     highs.cbMipImprovingSolution.unsubscribe(on_improvement)
+    if stop is not None:
+        highs.cbMipInterrupt.unsubscribe(on_interrupt)
     status = highs.modelStatusToString(highs.getModelStatus())
     info = highs.getInfo()
     values = None
