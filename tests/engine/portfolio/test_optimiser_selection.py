@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -124,10 +125,21 @@ def test_the_search_asks_whether_to_stop_and_needs_the_lp():
     assert NeighbourhoodSearch(Kernels(model)).relaxation_selected(5.0) is None
 
 
-def test_the_optimiser_offers_the_scheduled_selection_when_highs_sits_out(monkeypatch):
-    # Force the path of models too big for HiGHS on the whole model: the
-    # helper thread opens with the relaxation-selected search.
-    monkeypatch.setattr(optimiser, "_MILP_LP_RATIO", 1e12)
+@pytest.mark.parametrize(
+    ("threads", "milp_lp_ratio"),
+    [
+        # HiGHS sits out (models too big for it): the helper thread opens with it.
+        (2, 1e12),
+        # HiGHS has the other thread: the main thread runs it before RENS.
+        (2, 0.0),
+        # One thread: the main thread runs it.
+        (1, 1e12),
+    ],
+)
+def test_the_optimiser_offers_the_scheduled_selection(monkeypatch, threads, milp_lp_ratio):
+    monkeypatch.setattr(optimiser, "_MILP_LP_RATIO", milp_lp_ratio)
+    # Keep the 14-project model off the race of small models.
+    monkeypatch.setattr(optimiser, "_RACE_MAX_COLUMNS", 0)
     sources: list[str] = []
     offer = optimiser._Incumbent.offer
 
@@ -137,12 +149,6 @@ def test_the_optimiser_offers_the_scheduled_selection_when_highs_sits_out(monkey
 
     monkeypatch.setattr(optimiser._Incumbent, "offer", recording)
     portfolio = _portfolio(14, 10, seed=32, capacity=5.0)
-    result = optimise(portfolio, time_limit=3.0, threads=2, shadow_prices=False)
+    result = optimise(portfolio, time_limit=3.0, threads=threads, shadow_prices=False)
     assert "relaxation-selected search" in sources
     assert check_plan(portfolio, result.starts()) == []
-    with_one_thread: list[str] = []
-    sources.clear()
-    optimise(portfolio, time_limit=1.0, threads=1, shadow_prices=False)
-    with_one_thread.extend(sources)
-    # One thread has no helper to open with it.
-    assert "relaxation-selected search" not in with_one_thread

@@ -22,10 +22,11 @@ How it solves (see the ``optimiser_*`` modules):
    a lower proven bound, and rows HiGHS's MILP starts from.
 4. ``optimiser_lns``: RENS keeps what the LP runs whole, drops what it
    leaves out and solves the rest exactly; ``optimiser_search`` (local
-   search) polishes the plan. Meanwhile, when HiGHS does not get the whole
-   model, the first helper thread opens with the relaxation-selected search:
-   the LP's selection kept, every start chosen exactly by HiGHS (most of
-   the LP's gap is in *when* it runs projects, not *which*).
+   search) polishes the plan. Before them (on the first helper thread when
+   HiGHS does not get the whole model, otherwise on this one) runs the
+   relaxation-selected search: the LP's selection kept, every start chosen
+   exactly by HiGHS (most of the LP's gap is in *when* it runs projects,
+   not *which*).
 5. Then, until the gap is proven or time is up, with two or more threads:
    small models race HiGHS on the whole model against CP-SAT
    (``optimiser_cpsat``, which first solves exactly a ladder of growing
@@ -618,6 +619,16 @@ def solve_compiled(
             if not use_milp:
                 strengthen()
                 search = main_search()
+            if lp_values is not None and not any(helper.opening for helper in searches):
+                # No helper thread opened with it (HiGHS has the other one,
+                # or there is one thread): this thread does, before RENS.
+                _selection_opening(
+                    search,
+                    incumbent,
+                    order,
+                    deadline,
+                    lambda: proven(_team_bound(bound, team)),
+                )()
             if not proven(_team_bound(bound, team)) and remaining() > 0.1:
                 rens = search.relaxation_induced(min(0.3 * remaining(), 10.0))
                 if rens is not None:
@@ -881,10 +892,14 @@ class _SearchWorker(threading.Thread):
             self.error = error
 
 
-# Share of the time left that the first helper thread gives the search with
-# the LP relaxation's selection fixed (``relaxation_selected``) before its
-# neighbourhood steps.
+# Time the search with the LP relaxation's selection fixed
+# (``relaxation_selected``) may take before the neighbourhood steps: most of
+# a short solve (on the 200-project benchmark portfolio HiGHS needs about 5 s
+# to schedule the selection), at most 40% of a long one, where what it finds
+# has to be improved on by the other searches.
 _SELECTION_SHARE = 0.8
+_SELECTION_LONG_SHARE = 0.4
+_SELECTION_SECONDS = 8.0
 
 
 def _selection_opening(
@@ -906,7 +921,11 @@ def _selection_opening(
     def opening() -> None:
         remaining = deadline - time.perf_counter()
         if remaining > 0.5 and not stop():
-            search.relaxation_selected(_SELECTION_SHARE * remaining, on_plan=offer, stop=stop)
+            seconds = min(
+                _SELECTION_SHARE * remaining,
+                max(_SELECTION_SECONDS, _SELECTION_LONG_SHARE * remaining),
+            )
+            search.relaxation_selected(seconds, on_plan=offer, stop=stop)
 
     return opening
 
