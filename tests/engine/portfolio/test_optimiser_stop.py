@@ -6,8 +6,12 @@ import threading
 import time
 
 import numpy as np
+import pytest
 
 from steerco.engine.portfolio import optimiser
+from steerco.engine.portfolio.model import BudgetRule, Portfolio, Project
+from steerco.engine.portfolio.optimiser import check_plan, optimise
+from steerco.engine.portfolio.optimiser_lns import NeighbourhoodSearch
 
 
 class _Deaf(threading.Thread):
@@ -68,3 +72,37 @@ def test_a_closed_incumbent_takes_no_more_plans():
     better.value = 20.0
     assert not incumbent.offer(better, "late thread")  # type: ignore[arg-type]
     assert incumbent.value == 10.0
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_a_stuck_sub_solve_on_the_main_search_never_holds_the_answer(monkeypatch, threads):
+    """RENS stuck past the deadline (as a HiGHS sub-MIP stuck in presolve would
+    be): the optimiser still answers on time, with the plans found before."""
+    monkeypatch.setattr(optimiser, "STOP_GRACE_SECONDS", 0.2)
+    # The path of models too big for HiGHS on the whole model.
+    monkeypatch.setattr(optimiser, "_MILP_LP_RATIO", 1e12)
+    release = threading.Event()
+
+    def stuck(self, time_limit):
+        called.append(True)
+        release.wait(10)
+        return None
+
+    monkeypatch.setattr(NeighbourhoodSearch, "relaxation_induced", stuck)
+    # A knapsack whose LP relaxation takes a fraction of a project: the gap
+    # cannot be proven closed before RENS runs.
+    projects = [
+        Project(id=f"P{i}", duration=2, costs={"opex": [c, c]}, npv=3.0 * c + i % 3)
+        for i, c in enumerate([7.0, 9.0, 11.0, 13.0, 17.0, 19.0, 23.0, 29.0])
+    ]
+    portfolio = Portfolio(projects=projects, months=6, budgets=[BudgetRule(101.0)])
+    called = []
+    began = time.perf_counter()
+    try:
+        result = optimise(portfolio, time_limit=1.0, threads=threads, shadow_prices=False)
+    finally:
+        release.set()
+    assert called
+    assert time.perf_counter() - began < 3.0
+    assert result.plan and check_plan(portfolio, result.starts()) == []
+    assert result.gap > 0

@@ -545,17 +545,6 @@ def solve_compiled(
                 ],
                 helpers,
             )
-        if use_milp and team is None:
-            inline_bound, inline_status = _run_milp_inline(
-                model,
-                incumbent,
-                row_hi=row_hi,
-                time_limit=0.5 * remaining(),
-                mip_rel_gap=mip_rel_gap,
-                seed=seed,
-                cuts=cuts,
-            )
-            bound = min(bound, inline_bound)
         # The core neighbourhoods rank projects by the LP bound they would
         # cost: rents, not HiGHS's reduced costs, which are zero at the chosen
         # start of every project the LP selects.
@@ -571,22 +560,18 @@ def solve_compiled(
                 row_hi=row_hi,
             )
 
+        def polish(done: Callable[[float], bool]) -> None:
+            _quick_improve(kernels, incumbent, order, remaining(), seed, done)
+
         search = main_search()
         if race and team is not None:
             # The racers use every thread: polish the plan they are fed, then wait.
             team.start()
-            improved = _quick_improve(
-                kernels,
-                incumbent,
-                order,
-                remaining(),
-                seed,
+            polish(
                 lambda value: (
                     team.any_finished() or _gap(value, team.current_bound(bound)) <= mip_rel_gap
-                ),
+                )
             )
-            if improved is not None:
-                incumbent.offer(improved, "local search")
             team.wait(deadline, lambda: proven(team.current_bound(bound)))
         else:
             if team is not None:
@@ -619,42 +604,51 @@ def solve_compiled(
             if not use_milp:
                 strengthen()
                 search = main_search()
-            if lp_values is not None and not any(helper.opening for helper in searches):
-                # No helper thread opened with it (HiGHS has the other one,
-                # or there is one thread): this thread does, before RENS.
-                _selection_opening(
-                    search,
-                    incumbent,
-                    order,
-                    deadline,
-                    lambda: proven(_team_bound(bound, team)),
-                )()
-            if not proven(_team_bound(bound, team)) and remaining() > 0.1:
-                rens = search.relaxation_induced(min(0.3 * remaining(), 10.0))
-                if rens is not None:
-                    kernels.fill(rens, order)
-                    incumbent.offer(kernels.finish(rens), "relaxation-induced search")
-            if not proven(_team_bound(bound, team)):
-                improved = _quick_improve(
-                    kernels,
-                    incumbent,
-                    order,
-                    remaining(),
-                    seed,
-                    lambda value: _gap(value, _team_bound(bound, team)) <= mip_rel_gap,
-                )
-                if improved is not None:
-                    incumbent.offer(improved, "local search")
-            _search_loop(
+            helper_opens = any(helper.opening is not None for helper in searches)
+
+            def main_opening() -> None:
+                """HiGHS alone (one thread), the relaxation-selected search
+                unless a helper opened with it, RENS, then a short local search."""
+                nonlocal bound, inline_status
+                if use_milp and team is None:
+                    inline_bound, inline_status = _run_milp_inline(
+                        model,
+                        incumbent,
+                        row_hi=row_hi,
+                        time_limit=0.5 * remaining(),
+                        mip_rel_gap=mip_rel_gap,
+                        seed=seed,
+                        cuts=cuts,
+                    )
+                    bound = min(bound, inline_bound)
+                if lp_values is not None and not helper_opens:
+                    _selection_opening(search, incumbent, order, deadline, main.stopping)()
+                if not main.stopping() and remaining() > 0.1:
+                    rens = search.relaxation_induced(min(0.3 * remaining(), 10.0))
+                    if rens is not None:
+                        kernels.fill(rens, order)
+                        incumbent.offer(kernels.finish(rens), "relaxation-induced search")
+                if not main.stopping():
+                    polish(lambda value: _gap(value, _team_bound(bound, team)) <= mip_rel_gap)
+
+            # The main search runs in a thread of its own too, and this one
+            # waits for it until the deadline: a HiGHS run stuck past its time
+            # limit (seen once, in the presolve of one of HiGHS's own
+            # sub-MIPs) then holds a thread, never the answer.
+            main = _SearchWorker(
                 search,
                 incumbent,
                 deadline=deadline,
                 stop=lambda: (
                     proven(_team_bound(bound, team)) or (team is not None and team.any_finished())
                 ),
+                opening=main_opening,
                 wait_for_plan=team is not None,
                 yield_after=_YIELD_AFTER if team is not None else None,
             )
+            searches.append(main)
+            main.start()
+            main.join(max(0.0, deadline - time.perf_counter()))
     finally:
         for helper in searches:
             helper.stop_requested.set()
@@ -695,15 +689,17 @@ def _quick_improve(
     remaining: float,
     seed: int,
     proven: Callable[[float], bool],
-) -> HeuristicState | None:
+) -> None:
     """A short local search from the incumbent (5% of the time left, at most
-    1 s), ended early once ``proven(value)``."""
+    1 s), ended early once ``proven(value)``; a better plan is offered."""
     state = incumbent.snapshot()
     if state is None or remaining <= 0.1:
-        return None
-    return improve(
+        return
+    improved = improve(
         kernels, state, order, seconds=min(1.0, 0.05 * remaining), seed=seed, stop=proven
     )
+    if improved is not None:
+        incumbent.offer(improved, "local search")
 
 
 class _MilpTeam:
@@ -864,6 +860,8 @@ class _SearchWorker(threading.Thread):
         deadline: float,
         stop: Any,
         opening: Callable[[], None] | None = None,
+        wait_for_plan: bool = False,
+        yield_after: int | None = None,
     ) -> None:
         super().__init__(daemon=True)
         self.search = search
@@ -871,6 +869,8 @@ class _SearchWorker(threading.Thread):
         self.deadline = deadline
         self.stop = stop
         self.opening = opening
+        self.wait_for_plan = wait_for_plan
+        self.yield_after = yield_after
         self.stop_requested = threading.Event()
         self.error: BaseException | None = None
 
@@ -886,7 +886,8 @@ class _SearchWorker(threading.Thread):
                 self.incumbent,
                 deadline=self.deadline,
                 stop=self.stopping,
-                wait_for_plan=False,
+                wait_for_plan=self.wait_for_plan,
+                yield_after=self.yield_after,
             )
         except BaseException as error:  # reported to the caller's thread
             self.error = error
