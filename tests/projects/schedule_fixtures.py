@@ -18,6 +18,7 @@ uid   task        duration  predecessors
 from __future__ import annotations
 
 import datetime
+import itertools
 from typing import Any
 
 from steerco.projects.models import Calendar, CalendarException, Project, Task, TaskLink
@@ -82,3 +83,19 @@ def build_schedule(project: Project) -> dict[str, Task]:
             lag_minutes=lag,
         )
     return tasks
+
+
+def chain(project: Project, size: int) -> list[Task]:
+    """``size`` one-day tasks in a finish-to-start chain from Monday 2026-01-05 (not
+    rescheduled), in uid order."""
+    project.start_date = datetime.date(2026, 1, 5)
+    project.save()
+    tasks = Task.objects.bulk_create(
+        Task(project=project, uid=uid, name=f"T{uid}", sort_order=uid, duration_minutes=DAY)
+        for uid in range(1, size + 1)
+    )
+    TaskLink.objects.bulk_create(
+        TaskLink(project=project, predecessor=before, successor=after)
+        for before, after in itertools.pairwise(tasks)
+    )
+    return list(Task.objects.filter(project=project).order_by("uid"))

@@ -5,7 +5,6 @@ write, rollbacks, and a pinned query count."""
 from __future__ import annotations
 
 import datetime
-import itertools
 import json
 import random
 from decimal import Decimal
@@ -20,6 +19,7 @@ from steerco.projects import engine_io, schedule_cache
 from steerco.projects import schedule_services as services
 from steerco.projects import services as project_services
 from steerco.projects.models import Calendar, CalendarException, Project, Task, TaskLink
+from tests.projects.schedule_fixtures import chain
 
 pytestmark = pytest.mark.django_db
 
@@ -378,27 +378,13 @@ def test_edits_of_summary_or_started_tasks_take_the_full_path(
     assert paths == {"full": 2, "incremental": 1}
 
 
-def _chain(project: Project, size: int) -> list[Task]:
-    project.start_date = datetime.date(2026, 1, 5)
-    project.save()
-    tasks = Task.objects.bulk_create(
-        Task(project=project, uid=uid, name=f"T{uid}", sort_order=uid, duration_minutes=DAY)
-        for uid in range(1, size + 1)
-    )
-    TaskLink.objects.bulk_create(
-        TaskLink(project=project, predecessor=before, successor=after)
-        for before, after in itertools.pairwise(tasks)
-    )
-    return list(Task.objects.filter(project=project).order_by("uid"))
-
-
 def test_a_duration_edit_costs_the_same_queries_at_any_size(
     make_project: Any, paths: dict[str, int], django_assert_num_queries: Any
 ) -> None:
     counts = []
     for code, size in (("SML-1", 20), ("LRG-1", 200)):
         project = make_project(code=code)
-        tasks = _chain(project, size)
+        tasks = chain(project, size)
         services.project_reschedule(acting_user=project.manager, project_id=project.pk)
         with CaptureQueriesContext(connection) as queries:
             # The first task: every later one moves.

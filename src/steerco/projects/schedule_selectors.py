@@ -632,8 +632,12 @@ _kept_lock = threading.Lock()
 
 
 def _state_of(project: Project) -> object:
+    return _state(project, schedule_cache.fingerprint_of(project))
+
+
+def _state(project: Project, fingerprint: schedule_cache.Fingerprint) -> object:
     today = timezone.now().date() if project.start_date is None else None
-    return (schedule_cache.fingerprint_of(project), today)
+    return (fingerprint, today)
 
 
 def _whole_project_read(project: Project) -> _WholeProject:
@@ -682,9 +686,9 @@ def _whole_project(
     Kept until the schedule, its calendars or its settings change; a reschedule the request
     just made (``outcome``) supplies the check.
     """
-    # Read before the rows: a write committed in between then shows as a difference later.
-    state = _state_of(project)
     if outcome is None:
+        # Read before the rows: a write committed in between then shows as a difference later.
+        state = _state_of(project)
         kept = _kept_at(project, state)
         if kept is not None:
             return kept.check, kept.whole
@@ -701,23 +705,30 @@ def _whole_project(
         return check, whole
     check = check_of_outcome(outcome)
     whole = _whole_project_read(project)
-    _keep_if_known(project, state, check, whole)
+    _keep_if_known(project, outcome.fingerprint, check, whole)
     return check, whole
 
 
 def _keep_if_known(
-    project: Project, state: object, check: ScheduleCheck, whole: _WholeProject
+    project: Project,
+    fingerprint: schedule_cache.Fingerprint | None,
+    check: ScheduleCheck,
+    whole: _WholeProject,
 ) -> None:
     """Keep what a reschedule this request made found, for the next pages.
 
-    Only for a project already checked here (whose calendars the fingerprint covers). The
-    state is read after the write's commit: a write of another process committed in between
-    would go unnoticed until the schedule changes again, a window of a few milliseconds.
+    Only for a project already checked here (whose calendars the fingerprint covers), under
+    the state the reschedule's own transaction left (``RescheduleOutcome.fingerprint``): a
+    write another process commits after it then shows as a difference, as it must. Without
+    that state (the fingerprint does not cover the schedule), nothing is kept.
     """
+    if fingerprint is None:
+        forget_checks(project.pk)
+        return
     with _kept_lock:
         if project.pk not in _kept_projects:
             return
-    _keep(project, _Kept(state, check, whole))
+    _keep(project, _Kept(_state(project, fingerprint), check, whole))
 
 
 def check_of_outcome(outcome: RescheduleOutcome) -> ScheduleCheck:
@@ -728,13 +739,13 @@ def check_of_outcome(outcome: RescheduleOutcome) -> ScheduleCheck:
     )
 
 
-def schedule_check_keep(project: Project, check: ScheduleCheck) -> None:
-    """Keep the check of a reschedule this request made (see :func:`_keep_if_known`)."""
+def schedule_check_keep(project: Project, check: ScheduleCheck, outcome: RescheduleOutcome) -> None:
+    """Keep the check of a reschedule this request made (``outcome``, see
+    :func:`_keep_if_known`)."""
     with _kept_lock:
         if project.pk not in _kept_projects:
             return
-    state = _state_of(project)
-    _keep_if_known(project, state, check, _whole_project_read(project))
+    _keep_if_known(project, outcome.fingerprint, check, _whole_project_read(project))
 
 
 def schedule_check_kept(project: Project) -> ScheduleCheck | None:

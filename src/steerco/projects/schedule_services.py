@@ -145,6 +145,12 @@ class RescheduleOutcome:
     # Primary keys of the task rows whose computed fields were written (``changed`` of them):
     # a page or an API answer can refresh those rows only.
     changed_task_ids: tuple[int, ...] = ()
+    # What the database looks like once this transaction commits, as far as this reschedule
+    # knows (read under the project's lock before the rows, plus its own writes): the page
+    # keeps its check under it. A fingerprint read after the commit could already include
+    # another process's write, which the check does not reflect. None when the fingerprint
+    # does not cover the schedule (calendars of another organisation, no tasks).
+    fingerprint: schedule_cache.Fingerprint | None = None
 
     def conflicts_by_uid(self) -> dict[int, list[str]]:
         result: dict[int, list[str]] = {}
@@ -230,6 +236,9 @@ def _recompute(project: Project, *, acting_user: User | None, reason: str) -> Re
         calendar.organisation_id != project.organisation_id for calendar in graph.calendars.values()
     ):
         return outcome  # the fingerprint covers the organisation's calendars only
+    assert project.scheduled_at is not None
+    fingerprint = dataclasses.replace(fingerprint, scheduled_at=project.scheduled_at)
+    outcome = dataclasses.replace(outcome, fingerprint=fingerprint)
     summaries = engine_io.summary_uids(tasks)
     pinned = [
         (position, engine_io.epoch_second(task.pinned_start))
@@ -243,11 +252,10 @@ def _recompute(project: Project, *, acting_user: User | None, reason: str) -> Re
     pinned_seconds = np.asarray([second for _, second in pinned], np.int64)
     if not _pins_hold(pinned_positions, pinned_seconds, computed):
         return outcome
-    assert project.scheduled_at is not None
     schedule_cache.keep(
         project.pk,
         schedule_cache.CachedSchedule(
-            fingerprint=dataclasses.replace(fingerprint, scheduled_at=project.scheduled_at),
+            fingerprint=fingerprint,
             compiled=compiled,
             calendars=calendars,
             task_pks=task_pks,
@@ -322,7 +330,7 @@ def _recompute_durations(
     entry.stored = computed
     if _pins_hold(entry.pinned_positions, entry.pinned_seconds, computed):
         schedule_cache.keep(project.pk, entry)
-    return outcome
+    return dataclasses.replace(outcome, fingerprint=entry.fingerprint)
 
 
 def _finish_of(result: cpm.ScheduleResult, calendars: EngineCalendars) -> dt.datetime | None:
@@ -979,18 +987,27 @@ def schedule_task_remove(*, acting_user: User, project_id: int, task_id: int) ->
 
 @transaction.atomic
 def baseline_capture(
-    *, acting_user: User, project_id: int, number: int = 0, name: str = "", note: str = ""
+    *,
+    acting_user: User,
+    project_id: int,
+    number: int = 0,
+    name: str = "",
+    note: str = "",
+    rescheduled: list[RescheduleOutcome] | None = None,
 ) -> Baseline:
     """Save the current schedule as baseline ``number`` (0-10), replacing one of that number.
 
-    The schedule is recomputed first, so that the baseline never freezes stale dates.
+    The schedule is recomputed first, so that the baseline never freezes stale dates; that
+    reschedule's outcome is appended to ``rescheduled`` when given (the page keeps its check).
     """
     project = access_project_by_id(acting_user, project_id, for_edit=True)
     if not isinstance(number, int) or not 0 <= number <= 10:
         raise ValidationFailed({"number": ["A baseline number is 0 to 10."]})
     if len(name) > 200:
         raise ValidationFailed({"name": ["At most 200 characters."]})
-    _recompute(project, acting_user=acting_user, reason="baseline")
+    outcome = _recompute(project, acting_user=acting_user, reason="baseline")
+    if rescheduled is not None:
+        rescheduled.append(outcome)
     tasks = list(Task.objects.filter(project=project).order_by("uid"))
     baseline = Baseline.objects.filter(project=project, number=number).first()
     replaced = baseline is not None

@@ -365,7 +365,7 @@ def settings_update(request: HttpRequest, project_id: int) -> HttpResponse:
         messages.error(request, said(error))
     else:
         # The page this redirects to then need not run the engine again.
-        selectors.schedule_check_keep(outcome.project, selectors.check_of_outcome(outcome))
+        selectors.schedule_check_keep(outcome.project, selectors.check_of_outcome(outcome), outcome)
         messages.success(request, "Schedule settings saved and the schedule recomputed.")
     return _back(request, project_id)
 
@@ -381,6 +381,7 @@ def baseline_capture(request: HttpRequest, project_id: int) -> HttpResponse:
     # Capturing reschedules first, from the same rows: a check kept before still holds after,
     # and the dates are then up to date.
     kept = selectors.schedule_check_kept(access_project_by_id(user, project_id))
+    rescheduled: list[services.RescheduleOutcome] = []
     try:
         baseline = services.baseline_capture(
             acting_user=user,
@@ -388,12 +389,15 @@ def baseline_capture(request: HttpRequest, project_id: int) -> HttpResponse:
             number=number,
             name=request.POST.get("name", ""),
             note=request.POST.get("note", ""),
+            rescheduled=rescheduled,
         )
     except ValidationFailed as error:
         messages.error(request, said(error))
     else:
-        if kept is not None and not kept.error:
-            selectors.schedule_check_keep(baseline.project, replace(kept, stale=False))
+        if kept is not None and not kept.error and rescheduled:
+            selectors.schedule_check_keep(
+                baseline.project, replace(kept, stale=False), rescheduled[0]
+            )
         messages.success(
             request,
             f"Baseline {baseline.number} captured ({baseline.tasks.count()} tasks).",
