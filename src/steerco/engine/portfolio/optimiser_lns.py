@@ -78,11 +78,13 @@ class NeighbourhoodSearch:
         # Projects the LP relaxation selects are the promising ones; the LP's
         # main start of each is what relaxation-induced neighbourhoods compare to.
         self.lp_column = np.full(project_count, -1, dtype=np.int64)
+        # Each project's share the LP relaxation runs (over all its starts).
+        self.lp_selected = np.zeros(project_count)
         if lp_values is None:
             self.promise = np.maximum(self.best_value, 0.0) + 1e-9
         else:
-            selected = np.add.reduceat(lp_values, ptr[:-1])
-            self.promise = selected + 0.05
+            self.lp_selected = np.add.reduceat(lp_values, ptr[:-1])
+            self.promise = self.lp_selected + 0.05
             main = np.array(
                 [
                     int(ptr[p]) + int(np.argmax(lp_values[ptr[p] : ptr[p + 1]]))
@@ -90,7 +92,7 @@ class NeighbourhoodSearch:
                 ],
                 dtype=np.int64,
             )
-            self.lp_column = np.where(selected > 0.5, main, -1)
+            self.lp_column = np.where(self.lp_selected > 0.5, main, -1)
         self.has_lp = lp_values is not None
         # The core of the problem (Puchinger, Raidl & Pferschy 2010, for the
         # multidimensional knapsack): projects whose best start has a reduced
@@ -317,15 +319,13 @@ class NeighbourhoodSearch:
         model = self.model
         lp_column = self.lp_column
         state = kernels.empty_state()
-        ptr = model.project_col_ptr
         whole = np.zeros(len(model.projects), dtype=bool)
         for p in np.flatnonzero(lp_column >= 0):
             c = int(lp_column[p])
             if self._lp_values[c] > 0.999:
                 state.chosen[p] = c
                 whole[p] = True
-        selected = np.add.reduceat(self._lp_values, ptr[:-1])
-        free = np.flatnonzero((selected > 1e-6) & ~whole)
+        free = np.flatnonzero((self.lp_selected > 1e-6) & ~whole)
         state = kernels.finish(state)
         if free.shape[0] == 0:
             return state if state.feasible else None
@@ -358,11 +358,10 @@ class NeighbourhoodSearch:
         if not self.has_lp:
             return None
         model = self.model
-        selected = np.add.reduceat(self._lp_values, model.project_col_ptr[:-1])
-        free = np.flatnonzero(selected > 1e-6)
+        free = np.flatnonzero(self.lp_selected > 1e-6)
         if free.shape[0] == 0:
             return None
-        must_run = model.must_run | (selected > 1.0 - 1e-6)
+        must_run = model.must_run | (self.lp_selected > 1.0 - 1e-6)
         state = self.kernels.empty_state()
         result = self.solve_neighbourhood(
             state,
