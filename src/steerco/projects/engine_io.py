@@ -87,6 +87,12 @@ class ScheduleGraph:
         return {task.uid: task for task in self.tasks}
 
 
+# The order of a project's tasks for every reader: the loaded graph, the rows a reschedule
+# compares, the schedule page's outline, the Gantt chart and earned value. Positions in one
+# must be positions in the others.
+TASK_ORDER = ("sort_order", "uid", "pk")
+
+
 def schedule_graph_load(
     project: Project, *, with_resources: bool = False, with_baseline: bool = False
 ) -> ScheduleGraph:
@@ -96,7 +102,7 @@ def schedule_graph_load(
     their exceptions, then optionally assignments (with person and role), the baselines and the
     rows of the one compared against (number 0, else the lowest number).
     """
-    tasks = list(Task.objects.filter(project=project).order_by("sort_order", "uid", "pk"))
+    tasks = list(Task.objects.filter(project=project).order_by(*TASK_ORDER))
     links = list(TaskLink.objects.filter(project=project).order_by("pk"))
     calendars, default_calendar_id = schedule_calendars_load(
         project, {task.calendar_id for task in tasks if task.calendar_id is not None}
@@ -854,6 +860,16 @@ def _stored_time_column(column: str) -> str:
     return f"stored_{column}"
 
 
+def column_as_held(column: str) -> Any:
+    """A column to read as the database holds it: on SQLite the text of its value, which the
+    caller parses for every row in one step (Django's conversion of each value, to a
+    ``datetime`` or a ``Decimal``, can cost more than the computation the rows are read for);
+    elsewhere the column itself."""
+    if connection.vendor == "sqlite":
+        return Cast(column, output_field=CharField())
+    return F(column)
+
+
 def schedule_rows_load(project: Project) -> ScheduleRows:
     """Load what a reschedule needs in a fixed handful of queries (tasks, links, calendars).
 
@@ -863,14 +879,11 @@ def schedule_rows_load(project: Project) -> ScheduleRows:
     """
     sqlite = connection.vendor == "sqlite"
     time_annotations: dict[str, Any] = {
-        _stored_time_column(column): (
-            Cast(column, output_field=CharField()) if sqlite else F(column)
-        )
-        for column, _ in TIME_COLUMNS
+        _stored_time_column(column): column_as_held(column) for column, _ in TIME_COLUMNS
     }
     rows = list(
         Task.objects.filter(project=project)
-        .order_by("sort_order", "uid", "pk")
+        .order_by(*TASK_ORDER)
         .annotate(
             pinned_start=Case(When(is_manual=True, then=F("planned_start")), default=None),
             **time_annotations,

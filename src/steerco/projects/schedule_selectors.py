@@ -27,8 +27,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 from django.db import connection
-from django.db.models import CharField, Count, F, Max, Min, Q
-from django.db.models.functions import Cast
+from django.db.models import Count, F, Max, Min, Q
 from django.utils import timezone
 
 from steerco.accounts.models import User
@@ -645,7 +644,7 @@ def _whole_project_read(project: Project) -> _WholeProject:
     # would cost more than the query of the critical ones).
     outline = list(
         Task.objects.filter(project=project)
-        .order_by("sort_order", "uid", "pk")
+        .order_by(*engine_io.TASK_ORDER)
         .values_list("pk", "parent_id")
     )
     critical = Task.objects.filter(project=project, is_critical=True).values_list("pk", flat=True)
@@ -821,17 +820,9 @@ def earned_value_of_project(project: Project) -> tuple[Project, EarnedValuePanel
     return project, panel, note
 
 
-def _moment_column(column: str) -> Any:
-    """A datetime column to read with :func:`_microseconds`: on SQLite the text it holds,
-    parsed in one vectorised step (Django's conversion of each value would cost more than
-    the whole computation)."""
-    if connection.vendor == "sqlite":
-        return Cast(column, output_field=CharField())
-    return F(column)
-
-
 def _microseconds(values: Sequence[Any]) -> list[int | None]:
-    """Values of :func:`_moment_column` as UTC microseconds since the epoch."""
+    """Datetime values read with :func:`engine_io.column_as_held` as UTC microseconds since
+    the epoch."""
     if connection.vendor != "sqlite":
         return [None if value is None else engine_io.epoch_microseconds(value) for value in values]
     # SQLite holds naive UTC text ("2026-01-05 08:00:00[.ffffff]").
@@ -841,25 +832,18 @@ def _microseconds(values: Sequence[Any]) -> list[int | None]:
     return [None if gap else tick for tick, gap in zip(ticks, missing, strict=True)]
 
 
-def _number_column(column: str) -> Any:
-    """A decimal column to read as a float: on SQLite the text of the number it holds, which
-    ``float()`` reads as it reads Django's ``Decimal`` of it (a two-place amount has fewer than
-    the 15 significant digits SQLite keeps), without a ``Decimal`` made and quantized per value.
-    """
-    if connection.vendor == "sqlite":
-        return Cast(column, output_field=CharField())
-    return F(column)
-
-
 def _earned_value_tasks(project: Project, baseline: Baseline) -> engine_io.EarnedValueTasks:
     """The same leaf tasks and figures as :func:`engine_io.earned_value_input` reads from a
     loaded graph, in the same order, from two queries of plain values."""
+    # Decimals come as text on SQLite, which ``float()`` reads as it reads Django's
+    # ``Decimal`` of it (a two-place amount has fewer than the 15 significant digits SQLite
+    # keeps), without a ``Decimal`` made and quantized per value.
     tasks = list(
         Task.objects.filter(project=project)
-        .order_by("sort_order", "uid", "pk")
+        .order_by(*engine_io.TASK_ORDER)
         .annotate(
-            percent_number=_number_column("percent_complete"),
-            actual_cost_number=_number_column("actual_cost"),
+            percent_number=engine_io.column_as_held("percent_complete"),
+            actual_cost_number=engine_io.column_as_held("actual_cost"),
         )
         .values_list(
             "pk", "parent_id", "uid", "percent_number", "actual_cost_number", "actual_work_minutes"
@@ -868,9 +852,9 @@ def _earned_value_tasks(project: Project, baseline: Baseline) -> engine_io.Earne
     baseline_rows = list(
         BaselineTask.objects.filter(baseline=baseline)
         .annotate(
-            start_moment=_moment_column("start"),
-            finish_moment=_moment_column("finish"),
-            cost_number=_number_column("cost"),
+            start_moment=engine_io.column_as_held("start"),
+            finish_moment=engine_io.column_as_held("finish"),
+            cost_number=engine_io.column_as_held("cost"),
         )
         .values_list("task_uid", "start_moment", "finish_moment", "cost_number", "work_minutes")
     )
@@ -1026,10 +1010,10 @@ def gantt_chart(user: User, project_id: int) -> GanttChart:
     check, _ = _whole_project(project, None)
     tasks = list(
         Task.objects.filter(project=project)
-        .order_by("sort_order", "uid", "pk")
+        .order_by(*engine_io.TASK_ORDER)
         .annotate(
-            start_moment=_moment_column("planned_start"),
-            finish_moment=_moment_column("planned_finish"),
+            start_moment=engine_io.column_as_held("planned_start"),
+            finish_moment=engine_io.column_as_held("planned_finish"),
         )
         .values_list(
             "pk",
@@ -1051,7 +1035,10 @@ def gantt_chart(user: User, project_id: int) -> GanttChart:
     if baseline is not None:
         baseline_rows = list(
             BaselineTask.objects.filter(baseline=baseline)
-            .annotate(start_moment=_moment_column("start"), finish_moment=_moment_column("finish"))
+            .annotate(
+                start_moment=engine_io.column_as_held("start"),
+                finish_moment=engine_io.column_as_held("finish"),
+            )
             .values_list("task_uid", "start_moment", "finish_moment")
         )
         baseline_moments = dict(
