@@ -263,6 +263,11 @@ class _Incumbent:
         state = self.kernels.finish(HeuristicState(merged, current.activity, 0.0, False))
         return self.offer(state, source)
 
+    def offer_filled(self, state: HeuristicState, order: IntArray, source: str) -> bool:
+        """Offer a plan after filling what budget and capacity it leaves, in ``order``."""
+        self.kernels.fill(state, order)
+        return self.offer(self.kernels.finish(state), source)
+
     def offer_columns(self, columns: Int32Array, source: str) -> bool:
         return self.offer(self.kernels.state_from_columns(columns), source)
 
@@ -626,8 +631,7 @@ def solve_compiled(
                 if not main.stopping() and remaining() > 0.1:
                     rens = search.relaxation_induced(min(0.3 * remaining(), 10.0))
                     if rens is not None:
-                        kernels.fill(rens, order)
-                        incumbent.offer(kernels.finish(rens), "relaxation-induced search")
+                        incumbent.offer_filled(rens, order, "relaxation-induced search")
                 if not main.stopping():
                     polish(lambda value: _gap(value, _team_bound(bound, team)) <= mip_rel_gap)
 
@@ -910,14 +914,13 @@ def _selection_opening(
     deadline: float,
     stop: Callable[[], bool],
 ) -> Callable[[], None]:
-    """The first helper's opening move: schedule the LP's selection exactly;
-    each plan HiGHS finds is offered at once, after filling what budget and
-    capacity it leaves in order of efficiency."""
-    kernels = search.kernels
+    """The opening move of the first helper thread (or of the main search when
+    there is none): schedule the LP's selection exactly; each plan HiGHS finds
+    is offered at once, after filling what budget and capacity it leaves in
+    order of efficiency."""
 
     def offer(plan: HeuristicState) -> None:
-        kernels.fill(plan, order)
-        incumbent.offer(kernels.finish(plan), "relaxation-selected search")
+        incumbent.offer_filled(plan, order, "relaxation-selected search")
 
     def opening() -> None:
         remaining = deadline - time.perf_counter()
